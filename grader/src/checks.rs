@@ -1,0 +1,3 @@
+//! One file per lab; each holds the lab's checks and its `LAB` entry for the registry.
+
+pub mod hello;

@@ -1,0 +1,321 @@
+//! A TCP connection between the grader and a program under test, where every read and
+//! write has a deadline and every byte goes into the transcript.
+//!
+//! Reads never assume that one `read()` is one message: they accumulate bytes until
+//! what the check waits for (a number of bytes, a newline, the end of the stream) is
+//! there, so a correct program passes however the kernel splits its writes.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+use crate::diagnose;
+use crate::outcome::{Failure, FailureKind};
+use crate::process::{describe_exit, Watch};
+use crate::transcript::{escape, EventKind, Transcript};
+
+/// The longest line a check waits for; a program that sends more without a newline
+/// has a bug, and the grader must not buffer without end.
+const MAX_LINE: usize = 1 << 20;
+
+pub struct Conn {
+    stream: TcpStream,
+    /// Names this connection in the transcript: `client 2`, `hello-client`.
+    label: String,
+    /// The program at the other end, as the student knows it: `hello-server`.
+    peer: String,
+    watch: Option<Watch>,
+    transcript: Transcript,
+    io_timeout: Duration,
+    /// Bytes received and not yet consumed by an expectation.
+    pending: Vec<u8>,
+    /// What was last sent, quoted in failures.
+    last_sent: Option<String>,
+}
+
+impl Conn {
+    pub fn new(
+        stream: TcpStream,
+        label: String,
+        peer: String,
+        watch: Option<Watch>,
+        transcript: Transcript,
+        io_timeout: Duration,
+    ) -> Conn {
+        // Each write of the grader leaves at once, as one segment where it fits: checks
+        // that split or pace data rely on it.
+        let _ = stream.set_nodelay(true);
+        Conn {
+            stream,
+            label,
+            peer,
+            watch,
+            transcript,
+            io_timeout,
+            pending: Vec::new(),
+            last_sent: None,
+        }
+    }
+
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Sends bytes as one write.
+    pub fn send(&mut self, data: impl AsRef<[u8]>) -> Result<(), Failure> {
+        let data = data.as_ref();
+        let shown = escape(data);
+        self.transcript
+            .push(EventKind::Sent, format!("[{}] {shown}", self.label));
+        self.last_sent = Some(shown);
+        let _ = self.stream.set_write_timeout(Some(self.io_timeout));
+        self.stream
+            .write_all(data)
+            .map_err(|e| self.io_failure(e, "sending"))
+    }
+
+    /// Sends a line: the text and `\n`.
+    pub fn send_line(&mut self, line: &str) -> Result<(), Failure> {
+        self.send(format!("{line}\n"))
+    }
+
+    /// Closes the grader's sending side: the program reads end-of-stream.
+    pub fn shutdown_write(&mut self) {
+        self.transcript.note(format!(
+            "[{}] the grader closes its sending side",
+            self.label
+        ));
+        let _ = self.stream.shutdown(Shutdown::Write);
+    }
+
+    /// Waits for exactly these bytes (nothing is framed: the hello protocol has no
+    /// newline), failing as soon as what arrived differs from them.
+    pub fn expect_exact(&mut self, expected: &str) -> Result<(), Failure> {
+        let want = expected.as_bytes();
+        let deadline = Instant::now() + self.io_timeout;
+        loop {
+            let have = self.pending.len().min(want.len());
+            if self.pending[..have] != want[..have] {
+                self.settle();
+                return Err(self.mismatch(expected));
+            }
+            if self.pending.len() >= want.len() {
+                self.pending.drain(..want.len());
+                return Ok(());
+            }
+            self.fill(deadline).map_err(|f| f.expected(escape(want)))?;
+        }
+    }
+
+    /// Waits for one line ending in `\n` and returns it without `\n` or `\r\n`.
+    pub fn read_line(&mut self) -> Result<String, Failure> {
+        let deadline = Instant::now() + self.io_timeout;
+        loop {
+            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=end).collect();
+                let line = String::from_utf8_lossy(&line[..end]);
+                return Ok(line.trim_end_matches('\r').to_string());
+            }
+            if self.pending.len() > MAX_LINE {
+                return Err(Failure::mismatch(format!(
+                    "{} sent over 1 MiB without a newline",
+                    self.peer
+                ))
+                .got(escape(&self.pending)));
+            }
+            self.fill(deadline)
+                .map_err(|f| f.expected("a line ending in \\n"))?;
+        }
+    }
+
+    /// Waits for one line and compares it with `expected`.
+    pub fn expect_line(&mut self, expected: &str) -> Result<(), Failure> {
+        let line = self.read_line()?;
+        if line == expected {
+            Ok(())
+        } else {
+            Err(self.wrong_line(expected, &line))
+        }
+    }
+
+    /// A failure for a line that is not the expected one, quoting both.
+    pub fn wrong_line(&self, expected: &str, got: &str) -> Failure {
+        let mut failure = Failure::mismatch(format!("{} sent a wrong reply", self.peer))
+            .expected(escape(format!("{expected}\n").as_bytes()))
+            .got(escape(format!("{got}\n").as_bytes()));
+        failure.sent = self.last_sent.clone();
+        failure
+    }
+
+    /// Waits for the program to close the connection, with nothing more sent.
+    pub fn expect_closed(&mut self) -> Result<(), Failure> {
+        let deadline = Instant::now() + self.io_timeout;
+        loop {
+            if !self.pending.is_empty() {
+                return Err(
+                    Failure::mismatch(format!("{} sent more than expected", self.peer))
+                        .expected("the connection closed".to_string())
+                        .got(escape(&self.pending)),
+                );
+            }
+            match self.fill(deadline) {
+                Err(f) if f.kind == FailureKind::Closed => return Ok(()),
+                Err(f) if f.kind == FailureKind::Timeout => {
+                    return Err(Failure::new(
+                        FailureKind::Timeout,
+                        format!(
+                            "{} kept the connection open for {} s",
+                            self.peer,
+                            self.io_timeout.as_secs_f32()
+                        ),
+                    )
+                    .expected("the connection closed after the reply".to_string()))
+                }
+                Err(f) => return Err(f),
+                Ok(()) => {}
+            }
+        }
+    }
+
+    /// Asserts that nothing arrives for `window`: used where sending early is the bug
+    /// (a client that does not wait for a reply). A correct program never sends here,
+    /// so this can only catch a wrong one; it never makes a correct one fail.
+    pub fn expect_quiet(&mut self, window: Duration, why: &str) -> Result<(), Failure> {
+        let deadline = Instant::now() + window;
+        if self.pending.is_empty() {
+            match self.fill(deadline) {
+                Ok(()) => {}
+                Err(f) if f.kind == FailureKind::Timeout || f.kind == FailureKind::Closed => {
+                    return Ok(())
+                }
+                Err(f) => return Err(f),
+            }
+        }
+        Err(Failure::mismatch(format!("{} sent data {why}", self.peer)).got(escape(&self.pending)))
+    }
+
+    /// Reads whatever arrives next into `pending`, or fails: timeout, closed, reset.
+    fn fill(&mut self, deadline: Instant) -> Result<(), Failure> {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(self.timeout());
+        }
+        let _ = self.stream.set_read_timeout(Some(deadline - now));
+        let mut buf = [0u8; 64 * 1024];
+        match self.stream.read(&mut buf) {
+            Ok(0) => {
+                self.transcript.note(format!(
+                    "[{}] {} closed the connection",
+                    self.label, self.peer
+                ));
+                Err(self.closed())
+            }
+            Ok(n) => {
+                self.transcript.push(
+                    EventKind::Received,
+                    format!("[{}] {}", self.label, escape(&buf[..n])),
+                );
+                self.pending.extend_from_slice(&buf[..n]);
+                Ok(())
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Err(self.timeout())
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => Ok(()),
+            Err(e) => Err(self.io_failure(e, "receiving")),
+        }
+    }
+
+    /// After a mismatch, collects what else is on its way (briefly), so the failure
+    /// shows the whole reply rather than the first fragment. It only affects the
+    /// message; the verdict is already made.
+    fn settle(&mut self) {
+        let until = Instant::now() + Duration::from_millis(100);
+        while self.pending.len() < 4096 && self.fill(until).is_ok() {}
+    }
+
+    fn mismatch(&self, expected: &str) -> Failure {
+        let mut failure = Failure::mismatch(format!("{} sent a wrong reply", self.peer))
+            .expected(escape(expected.as_bytes()))
+            .got(escape(&self.pending));
+        failure.sent = self.last_sent.clone();
+        if let Some(offset) = self
+            .pending
+            .iter()
+            .zip(expected.as_bytes())
+            .position(|(a, b)| a != b)
+        {
+            failure
+                .details
+                .push(format!("the first difference is at byte {offset}"));
+        }
+        failure
+    }
+
+    fn timeout(&self) -> Failure {
+        let waited = self.io_timeout.as_secs_f32();
+        let mut failure = Failure::new(
+            FailureKind::Timeout,
+            format!("no reply from {} within {waited} s", self.peer),
+        )
+        .got(if self.pending.is_empty() {
+            "nothing".to_string()
+        } else {
+            escape(&self.pending)
+        });
+        failure.sent = self.last_sent.clone();
+        self.with_peer_state(failure)
+    }
+
+    fn closed(&self) -> Failure {
+        let mut failure = Failure::new(
+            FailureKind::Closed,
+            format!(
+                "{} closed the connection before the expected reply",
+                self.peer
+            ),
+        )
+        .got(if self.pending.is_empty() {
+            "the connection closed, nothing more came".to_string()
+        } else {
+            format!("{} and then the connection closed", escape(&self.pending))
+        });
+        failure.sent = self.last_sent.clone();
+        self.with_peer_state(failure)
+    }
+
+    fn io_failure(&self, e: io::Error, doing: &str) -> Failure {
+        let what = match e.kind() {
+            ErrorKind::ConnectionReset => "reset the connection",
+            ErrorKind::BrokenPipe => "had closed the connection",
+            ErrorKind::WouldBlock | ErrorKind::TimedOut => return self.timeout(),
+            _ => "made the connection fail",
+        };
+        let mut failure = Failure::new(
+            FailureKind::Refused,
+            format!("{} {what} while the grader was {doing}", self.peer),
+        )
+        .detail(format!("the error was: {e}"));
+        failure.sent = self.last_sent.clone();
+        self.with_peer_state(failure)
+    }
+
+    /// Says whether the program at the other end is still running, and why not.
+    fn with_peer_state(&self, failure: Failure) -> Failure {
+        let Some(watch) = &self.watch else {
+            return failure;
+        };
+        let patience = if failure.kind == FailureKind::Timeout {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(200)
+        };
+        match watch.exit_status_within(patience) {
+            Some(status) => {
+                let failure = failure.detail(format!("{} {}", self.peer, describe_exit(status)));
+                diagnose::explain_stderr(failure, &self.peer, &watch.final_stderr())
+            }
+            None => failure,
+        }
+    }
+}

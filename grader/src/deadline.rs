@@ -1,0 +1,56 @@
+//! Deadlines and bounded polling.
+//!
+//! Every wait in the grader ends: either its condition becomes true or its deadline
+//! passes. This module holds the one place that sleeps, as the step of a poll loop
+//! whose condition is checked before and after every step.
+
+use std::time::{Duration, Instant};
+
+/// How often a poll loop looks at its condition. Short enough that a check never
+/// waits noticeably longer than the program under test needs.
+const POLL_STEP: Duration = Duration::from_millis(2);
+
+/// Polls `probe` until it returns `Some`, or until `deadline`; the last probe runs at
+/// or after the deadline, so a condition that became true just in time is seen.
+pub fn poll_until<T>(deadline: Instant, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    loop {
+        if let Some(value) = probe() {
+            return Some(value);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        std::thread::sleep(POLL_STEP.min(deadline - now));
+    }
+}
+
+/// The time limits of one grading run. Every limit scales with `--timeout-scale`, for
+/// slow or heavily loaded machines; none is a guess at how long a program needs: each
+/// is an upper bound on a wait for a condition that a correct program meets at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// From starting a server to its port appearing in the kernel's socket table.
+    pub startup: Duration,
+    /// One connect, one read or one write on a socket.
+    pub io: Duration,
+    /// A client program from start to exit.
+    pub client_run: Duration,
+    /// Between SIGTERM and SIGKILL when a program is stopped.
+    pub grace: Duration,
+    /// Compiling a lab with cargo.
+    pub build: Duration,
+}
+
+impl Timeouts {
+    pub fn scaled(scale: f64) -> Self {
+        let s = |ms: u64| Duration::from_millis(ms).mul_f64(scale);
+        Timeouts {
+            startup: s(10_000),
+            io: s(3_000),
+            client_run: s(10_000),
+            grace: s(500),
+            build: s(900_000),
+        }
+    }
+}

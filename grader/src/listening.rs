@@ -1,0 +1,236 @@
+//! Is a program listening yet, and where? Answered without touching the program.
+//!
+//! A probe connection would count as a client (a logging server would log it, an
+//! iterative server would be busy with it), so on Linux readiness is read from the
+//! kernel's socket tables in /proc/net. Elsewhere the fallback tries to bind the port
+//! itself: "address in use" means someone bound it, which is also free of side effects;
+//! the report says when the fallback was used.
+
+use std::collections::HashSet;
+use std::fs;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Tcp => "TCP",
+            Proto::Udp => "UDP",
+        }
+    }
+}
+
+/// How readiness is being detected on this machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// The kernel's socket tables (Linux).
+    ProcNet,
+    /// Trying to bind the port and seeing it in use (portable).
+    BindProbe,
+}
+
+pub fn method() -> Method {
+    if fs::metadata("/proc/net/tcp").is_ok() {
+        Method::ProcNet
+    } else {
+        Method::BindProbe
+    }
+}
+
+/// One socket from the kernel's table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    addr: SocketAddr,
+    inode: u64,
+}
+
+/// Whether something is listening (TCP) or bound (UDP) on `port` at `host` or at the
+/// wildcard address, which also receives what is sent to `host`.
+pub fn is_ready(proto: Proto, host: IpAddr, port: u16) -> bool {
+    match method() {
+        Method::ProcNet => ready_entries(proto).iter().any(|e| {
+            e.addr.port() == port && (e.addr.ip() == host || e.addr.ip().is_unspecified())
+        }),
+        Method::BindProbe => bind_probe(proto, SocketAddr::new(host, port)),
+    }
+}
+
+/// Where the processes of a process group listen (TCP) or are bound (UDP): used to tell
+/// a student "your server listens on 65432, not on the --port it was given".
+/// Empty where /proc is not available.
+pub fn addresses_of_group(proto: Proto, pgid: u32) -> Vec<SocketAddr> {
+    let inodes = socket_inodes_of_group(pgid);
+    if inodes.is_empty() {
+        return Vec::new();
+    }
+    let mut found: Vec<SocketAddr> = ready_entries(proto)
+        .into_iter()
+        .filter(|e| inodes.contains(&e.inode))
+        .map(|e| e.addr)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Whether anybody at all listens on `port` (any address), e.g. to tell a port taken by
+/// another program from a student's server that failed to start.
+pub fn port_in_use(proto: Proto, port: u16) -> bool {
+    match method() {
+        Method::ProcNet => ready_entries(proto).iter().any(|e| e.addr.port() == port),
+        Method::BindProbe => bind_probe(proto, SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port)),
+    }
+}
+
+/// Tries to bind `addr` without SO_REUSEADDR: true when the address is in use.
+pub fn bind_probe(proto: Proto, addr: SocketAddr) -> bool {
+    let (kind, protocol) = match proto {
+        Proto::Tcp => (Type::STREAM, Protocol::TCP),
+        Proto::Udp => (Type::DGRAM, Protocol::UDP),
+    };
+    match Socket::new(Domain::for_address(addr), kind, Some(protocol)) {
+        Ok(socket) => {
+            matches!(socket.bind(&addr.into()), Err(e) if e.kind() == std::io::ErrorKind::AddrInUse)
+        }
+        Err(_) => false,
+    }
+}
+
+/// TCP sockets in LISTEN state, or every bound UDP socket, from /proc/net.
+fn ready_entries(proto: Proto) -> Vec<Entry> {
+    let (files, listen_only) = match proto {
+        Proto::Tcp => (["/proc/net/tcp", "/proc/net/tcp6"], true),
+        Proto::Udp => (["/proc/net/udp", "/proc/net/udp6"], false),
+    };
+    let mut entries = Vec::new();
+    for file in files {
+        if let Ok(text) = fs::read_to_string(file) {
+            entries.extend(parse_table(&text, listen_only));
+        }
+    }
+    entries
+}
+
+/// Parses /proc/net/{tcp,udp}{,6}: `sl local_address rem_address st ... inode`.
+fn parse_table(text: &str, listen_only: bool) -> Vec<Entry> {
+    const TCP_LISTEN: &str = "0A";
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() < 10 || (listen_only && fields[3] != TCP_LISTEN) {
+                return None;
+            }
+            let addr = parse_socket_addr(fields[1])?;
+            let inode = fields[9].parse().ok()?;
+            Some(Entry { addr, inode })
+        })
+        .collect()
+}
+
+/// `0100007F:1F90` is 127.0.0.1:8080: the address is the kernel's in-memory bytes
+/// printed as native-endian 32-bit words, the port plain big-endian hex.
+fn parse_socket_addr(field: &str) -> Option<SocketAddr> {
+    let (ip_hex, port_hex) = field.split_once(':')?;
+    let port = u16::from_str_radix(port_hex, 16).ok()?;
+    let word = |i: usize| {
+        u32::from_str_radix(ip_hex.get(i * 8..i * 8 + 8)?, 16)
+            .ok()
+            .map(u32::to_ne_bytes)
+    };
+    let ip: IpAddr = match ip_hex.len() {
+        8 => Ipv4Addr::from(word(0)?).into(),
+        32 => {
+            let mut bytes = [0u8; 16];
+            for i in 0..4 {
+                bytes[i * 4..i * 4 + 4].copy_from_slice(&word(i)?);
+            }
+            let v6 = Ipv6Addr::from(bytes);
+            v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4)
+        }
+        _ => return None,
+    };
+    Some(SocketAddr::new(ip, port))
+}
+
+/// The inodes of the sockets held open by any process of a process group.
+fn socket_inodes_of_group(pgid: u32) -> HashSet<u64> {
+    let mut inodes = HashSet::new();
+    let Ok(procs) = fs::read_dir("/proc") else {
+        return inodes;
+    };
+    for entry in procs.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if process_group_of(pid) != Some(pgid) {
+            continue;
+        }
+        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            if let Ok(target) = fs::read_link(fd.path()) {
+                let target = target.to_string_lossy();
+                if let Some(inode) = target
+                    .strip_prefix("socket:[")
+                    .and_then(|t| t.strip_suffix(']'))
+                {
+                    inodes.extend(inode.parse::<u64>().ok());
+                }
+            }
+        }
+    }
+    inodes
+}
+
+/// The process group of a process, from /proc/PID/stat (field 5, after the command
+/// name in parentheses, which may itself contain spaces and parentheses).
+pub fn process_group_of(pid: u32) -> Option<u32> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(2)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ipv4_and_ipv6_rows() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1\n   1: 0100007F:1F91 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 4243 1\n";
+        let entries = parse_table(table, true);
+        assert_eq!(entries.len(), 1);
+        if cfg!(target_endian = "little") {
+            assert_eq!(entries[0].addr, "127.0.0.1:8080".parse().unwrap());
+        }
+        assert_eq!(entries[0].inode, 4242);
+        assert_eq!(parse_table(table, false).len(), 2);
+        let v6 = parse_socket_addr("00000000000000000000000001000000:0050").unwrap();
+        if cfg!(target_endian = "little") {
+            assert_eq!(v6, "[::1]:80".parse().unwrap());
+        }
+    }
+
+    #[test]
+    fn sees_a_listener_and_its_process_group() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert!(is_ready(Proto::Tcp, "127.0.0.1".parse().unwrap(), port));
+        if method() == Method::ProcNet {
+            let own_group = process_group_of(std::process::id()).unwrap();
+            let addrs = addresses_of_group(Proto::Tcp, own_group);
+            assert!(addrs.iter().any(|a| a.port() == port), "{addrs:?}");
+        }
+        drop(listener);
+        assert!(!is_ready(Proto::Tcp, "127.0.0.1".parse().unwrap(), port));
+    }
+}

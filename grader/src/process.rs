@@ -1,0 +1,323 @@
+//! Starting and stopping programs. The only module that spawns processes.
+//!
+//! Every program runs as the leader of its own process group, in its own fresh
+//! temporary directory, with resource limits. Stopping it signals the whole group:
+//! SIGTERM, a grace period, then SIGKILL, so children it forked go too. Every running
+//! group is also in a process-wide list that the Ctrl-C handler empties, so nothing is
+//! left running when the grader is interrupted.
+
+use std::io::{self, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+use nix::sys::resource::{getrlimit, setrlimit, Resource};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use tempfile::TempDir;
+
+use crate::capture::Capture;
+use crate::transcript::Transcript;
+
+/// Resource limits for an untrusted program. The defaults stop a runaway program
+/// without getting in the way of a correct one in any language; the address space is
+/// not limited by default because the JVM and Go reserve far more than they use.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub cpu_seconds: u64,
+    pub file_size: u64,
+    pub open_files: u64,
+    pub address_space: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            cpu_seconds: 60,
+            file_size: 256 << 20,
+            open_files: 4096,
+            address_space: None,
+        }
+    }
+}
+
+/// Where a program starts.
+pub enum WorkDir {
+    /// A new empty temporary directory, removed when the program is stopped.
+    Fresh,
+    /// An existing directory (cargo, run in the workspace).
+    At(PathBuf),
+}
+
+/// What to start.
+pub struct Spec {
+    pub program: String,
+    pub args: Vec<String>,
+    pub dir: WorkDir,
+    /// Bytes written to its stdin, which is then closed; `None` gives it no stdin.
+    pub stdin: Option<Vec<u8>>,
+    /// The name its output lines carry in the transcript, such as `hello-server`.
+    pub label: String,
+    pub limits: Option<Limits>,
+    /// Most bytes of stdout and of stderr kept.
+    pub output_cap: usize,
+}
+
+type ExitSlot = Arc<(Mutex<Option<ExitStatus>>, Condvar)>;
+
+/// A started program. Dropping it stops its whole process group.
+pub struct Process {
+    pid: u32,
+    dir: Option<TempDir>,
+    exit: ExitSlot,
+    pub stdout: Capture,
+    pub stderr: Capture,
+    stopped: bool,
+}
+
+/// What a connection may ask of the program at its other end.
+#[derive(Clone)]
+pub struct Watch {
+    exit: ExitSlot,
+    pub stderr: Capture,
+}
+
+impl Watch {
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        *self.exit.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The exit status, waiting up to `patience` for it: a connection often sees the
+    /// reset of a dying program a moment before its exit is reaped.
+    pub fn exit_status_within(&self, patience: std::time::Duration) -> Option<ExitStatus> {
+        wait_slot(&self.exit, Instant::now() + patience)
+    }
+
+    /// All it wrote to stderr, once it has exited: the pipe may still hold the last
+    /// lines when the exit is seen, so wait (briefly) for the pipe to close.
+    pub fn final_stderr(&self) -> String {
+        self.stderr.wait_closed(Instant::now() + STDERR_PATIENCE);
+        self.stderr.text()
+    }
+}
+
+/// How long to wait for the stderr of an exited program to be fully read; a child it
+/// left behind may hold the pipe open, so this is bounded.
+const STDERR_PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
+
+fn wait_slot(slot: &ExitSlot, deadline: Instant) -> Option<ExitStatus> {
+    let (lock, cond) = &**slot;
+    let mut status = lock.lock().unwrap_or_else(|e| e.into_inner());
+    while status.is_none() {
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        status = cond
+            .wait_timeout(status, deadline - now)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+    }
+    *status
+}
+
+/// Process groups and temporary directories alive now, for the interrupt handler.
+static LIVE: Mutex<Vec<(u32, Option<PathBuf>)>> = Mutex::new(Vec::new());
+
+impl Process {
+    pub fn start(spec: Spec, transcript: &Transcript) -> io::Result<Process> {
+        let dir = match &spec.dir {
+            WorkDir::Fresh => Some(tempfile::Builder::new().prefix("socket-labs-").tempdir()?),
+            WorkDir::At(_) => None,
+        };
+        let cwd: &Path = match (&spec.dir, &dir) {
+            (WorkDir::At(path), _) => path,
+            (WorkDir::Fresh, Some(tmp)) => tmp.path(),
+            (WorkDir::Fresh, None) => unreachable!("a fresh directory was just made"),
+        };
+        let mut command = Command::new(&spec.program);
+        command
+            .args(&spec.args)
+            .current_dir(cwd)
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .stdin(if spec.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        if let Some(limits) = spec.limits {
+            // SAFETY: between fork and exec only async-signal-safe calls are allowed;
+            // setrlimit is a plain system call and nothing here allocates.
+            unsafe {
+                command.pre_exec(move || apply_limits(&limits));
+            }
+        }
+
+        // Register before the group can exist, so an interrupt during spawn is covered;
+        // the lock is held across the spawn for that reason.
+        let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+        let mut child = command.spawn()?;
+        let pid = child.id();
+        live.push((pid, dir.as_ref().map(|d| d.path().to_path_buf())));
+        drop(live);
+
+        let label = spec.label;
+        let cap = spec.output_cap;
+        let stdout = Capture::spawn(
+            child.stdout.take().expect("piped"),
+            cap,
+            label.clone(),
+            transcript.clone(),
+        );
+        let stderr = Capture::spawn(
+            child.stderr.take().expect("piped"),
+            cap,
+            format!("{label} stderr"),
+            transcript.clone(),
+        );
+        if let (Some(data), Some(mut stdin)) = (spec.stdin, child.stdin.take()) {
+            // A thread of its own: a program that does not read its stdin must not
+            // block the grader.
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(&data);
+            });
+        }
+        let exit: ExitSlot = Arc::default();
+        let slot = exit.clone();
+        std::thread::spawn(move || {
+            let status = child.wait();
+            let (lock, cond) = &*slot;
+            // If wait itself failed, the child is gone all the same: say killed.
+            *lock.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(status.unwrap_or_else(|_| ExitStatus::from_raw(9)));
+            cond.notify_all();
+        });
+        Ok(Process {
+            pid,
+            dir,
+            exit,
+            stdout,
+            stderr,
+            stopped: false,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// A handle that sees whether the program has exited and what it printed to
+    /// stderr, for connections to explain a failure ("the server exited").
+    pub fn watch(&self) -> Watch {
+        Watch {
+            exit: self.exit.clone(),
+            stderr: self.stderr.clone(),
+        }
+    }
+
+    /// Its working directory (the fresh temporary one), if it has one.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_ref().map(|d| d.path())
+    }
+
+    /// Its exit status if it has exited.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        *self.exit.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for it to exit, until `deadline`.
+    pub fn wait_exit(&self, deadline: Instant) -> Option<ExitStatus> {
+        wait_slot(&self.exit, deadline)
+    }
+
+    /// All it wrote to stderr, once it has exited (see [`Watch::final_stderr`]).
+    pub fn final_stderr(&self) -> String {
+        self.stderr.wait_closed(Instant::now() + STDERR_PATIENCE);
+        self.stderr.text()
+    }
+
+    /// Stops the whole process group: SIGTERM, up to `grace` to exit, then SIGKILL.
+    pub fn stop(&mut self, grace: std::time::Duration) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        let group = Pid::from_raw(self.pid as i32);
+        if self.exit_status().is_none() {
+            let _ = killpg(group, Signal::SIGTERM);
+            self.wait_exit(Instant::now() + grace);
+        }
+        // Always: the leader may be gone while a child it forked still runs.
+        let _ = killpg(group, Signal::SIGKILL);
+        self.wait_exit(Instant::now() + std::time::Duration::from_secs(5));
+        LIVE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(pid, _)| *pid != self.pid);
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.stop(std::time::Duration::from_millis(200));
+    }
+}
+
+/// Kills every live process group and removes their directories. Called from the
+/// interrupt handler, after which the grader exits.
+pub fn kill_all_live() {
+    let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    for (pid, dir) in live.iter() {
+        let _ = killpg(Pid::from_raw(*pid as i32), Signal::SIGKILL);
+        if let Some(dir) = dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Describes an exit status as a sentence fragment: "exited with status 1", "was
+/// killed by SIGSEGV (a crash)".
+pub fn describe_exit(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exited with status {code}");
+    }
+    match status.signal() {
+        Some(sig) => {
+            let name = Signal::try_from(sig)
+                .map(|s| s.as_str())
+                .unwrap_or("an unknown signal");
+            let why = match sig {
+                11 => " (a crash: invalid memory access)",
+                6 => " (an abort)",
+                9 => " (killed)",
+                24 => " (it used up its CPU time limit)",
+                25 => " (it wrote past its file size limit)",
+                _ => "",
+            };
+            format!("was killed by {name}{why}")
+        }
+        None => "ended".to_string(),
+    }
+}
+
+fn apply_limits(limits: &Limits) -> io::Result<()> {
+    // Never above the hard limit the grader itself has: raising it needs privileges.
+    let set = |resource, value: u64| {
+        let (_, hard) = getrlimit(resource)?;
+        let value = value.min(hard);
+        setrlimit(resource, value, value).map_err(io::Error::from)
+    };
+    set(Resource::RLIMIT_CPU, limits.cpu_seconds)?;
+    set(Resource::RLIMIT_FSIZE, limits.file_size)?;
+    set(Resource::RLIMIT_NOFILE, limits.open_files)?;
+    set(Resource::RLIMIT_CORE, 0)?;
+    if let Some(bytes) = limits.address_space {
+        set(Resource::RLIMIT_AS, bytes)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! Which program plays each role: the student's binary from labs/, the reference
+//! binary from solutions/, or any command given with `--cmd ROLE=COMMAND`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use crate::cargo;
+use crate::harness::Launcher;
+use crate::outcome::{Failure, FailureKind};
+use crate::registry::{solution_binary, Lab};
+
+/// Whose Rust programs play the roles not given with `--cmd`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Labs,
+    Solutions,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Labs => "labs",
+            Source::Solutions => "solutions",
+        }
+    }
+}
+
+/// A `--cmd ROLE=COMMAND` given on the command line.
+#[derive(Clone, Debug)]
+pub struct CmdOverride {
+    pub role: String,
+    pub launcher: Launcher,
+}
+
+/// Parses `ROLE=COMMAND`. The command is split like a shell would (quotes work), its
+/// program must exist, and words naming files relative to the current directory are
+/// made absolute: the program will run in a fresh temporary directory.
+pub fn parse_cmd(text: &str, cwd: &Path, known_roles: &[&str]) -> Result<CmdOverride> {
+    let Some((role, command)) = text.split_once('=') else {
+        bail!("--cmd takes ROLE=COMMAND, such as --cmd hello-server='python3 hello_server.py'; got {text:?}");
+    };
+    let role = role.trim();
+    if !known_roles.contains(&role) {
+        bail!(
+            "--cmd {text:?}: there is no role {role:?}; roles are: {}",
+            known_roles.join(", ")
+        );
+    }
+    let words = shell_words::split(command)
+        .with_context(|| format!("--cmd {role}: cannot split {command:?}"))?;
+    let Some((program, args)) = words.split_first() else {
+        bail!("--cmd {role}: the command is empty");
+    };
+    let program = if program.contains('/') {
+        let path = cwd.join(program);
+        if !path.is_file() {
+            bail!("--cmd {role}: {program} does not exist");
+        }
+        path.to_string_lossy().into_owned()
+    } else {
+        which::which(program)
+            .with_context(|| format!("--cmd {role}: cannot start {program:?}: it is not on PATH"))?
+            .to_string_lossy()
+            .into_owned()
+    };
+    let args = args
+        .iter()
+        .map(|arg| {
+            let path = cwd.join(arg);
+            if !arg.starts_with('-') && Path::new(arg).is_relative() && path.exists() {
+                path.to_string_lossy().into_owned()
+            } else {
+                arg.clone()
+            }
+        })
+        .collect();
+    Ok(CmdOverride {
+        role: role.to_string(),
+        launcher: Launcher {
+            program,
+            args,
+            shown: command.trim().to_string(),
+        },
+    })
+}
+
+/// Every role of `labs` with its launcher, building the Rust programs that are needed
+/// (one cargo run). A lab that does not compile gives its roles a build failure that
+/// its checks report; `progress` hears what is being built.
+pub fn resolve(
+    labs: &[&Lab],
+    source: Source,
+    cmds: &[CmdOverride],
+    root: &Path,
+    build_timeout: Duration,
+    progress: &mut dyn FnMut(&str),
+) -> Result<HashMap<String, Result<Launcher, Failure>>> {
+    let from_cmd = |role: &str| {
+        cmds.iter()
+            .rev()
+            .find(|c| c.role == role)
+            .map(|c| c.launcher.clone())
+    };
+    let needs_build: Vec<&Lab> = labs
+        .iter()
+        .copied()
+        .filter(|lab| lab.roles.iter().any(|r| from_cmd(r.name).is_none()))
+        .collect();
+    let package = |lab: &Lab| match source {
+        Source::Labs => lab.package(),
+        Source::Solutions => lab.solution_package(),
+    };
+    let built = if needs_build.is_empty() {
+        None
+    } else {
+        let packages: Vec<String> = needs_build.iter().map(|lab| package(lab)).collect();
+        progress(&format!(
+            "building {} (cargo build -p {})",
+            packages.join(", "),
+            packages.join(" -p ")
+        ));
+        Some(cargo::build(root, &packages, build_timeout)?)
+    };
+
+    let mut programs = HashMap::new();
+    for lab in labs {
+        let dir = format!("{}/{}", source.name(), lab.name);
+        for role in lab.roles {
+            let launcher = match (from_cmd(role.name), &built) {
+                (Some(launcher), _) => Ok(launcher),
+                (None, Some(built)) => {
+                    let binary = match source {
+                        Source::Labs => role.name.to_string(),
+                        Source::Solutions => solution_binary(role.name),
+                    };
+                    match built.binaries.get(&binary) {
+                        Some(path) => Ok(Launcher {
+                            program: path.to_string_lossy().into_owned(),
+                            args: Vec::new(),
+                            shown: format!("cargo run -q -p {} --bin {binary} --", package(lab)),
+                        }),
+                        None => Err(build_failure(
+                            &dir,
+                            &package(lab),
+                            &root.join(&dir).join("Cargo.toml"),
+                            built,
+                        )),
+                    }
+                }
+                (None, None) => unreachable!("a role without --cmd makes its lab build"),
+            };
+            programs.insert(role.name.to_string(), launcher);
+        }
+    }
+    Ok(programs)
+}
+
+fn build_failure(dir: &str, package: &str, manifest: &Path, built: &cargo::Built) -> Failure {
+    let errors = built
+        .errors
+        .get(manifest)
+        .map(String::as_str)
+        .unwrap_or(built.stderr.as_str());
+    Failure::new(FailureKind::BuildFailed, format!("{dir} does not compile"))
+        .detail(cargo::first_errors(errors))
+        .with_hint(&format!(
+            "fix the first error first (later ones often follow from it); cargo build -p {package} shows them all"
+        ))
+}

@@ -1,0 +1,109 @@
+//! Every lab, its roles and its checks. Adding a lab is: `labs/NAME`,
+//! `solutions/NAME`, `docs/labs/NAME.md`, `checks/NAME.rs`, and one line in [`LABS`].
+
+use crate::checks;
+use crate::harness::Harness;
+use crate::outcome::CheckResult;
+
+/// A lab: one handout, the programs a student writes for it, and their checks.
+pub struct Lab {
+    /// One name everywhere: labs/NAME, solutions/NAME, docs/labs/NAME.md, checks/NAME.rs.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub roles: &'static [Role],
+    pub checks: &'static [Check],
+}
+
+/// A program of the contract, such as `hello-server`.
+pub struct Role {
+    pub name: &'static str,
+    pub default_port: u16,
+}
+
+/// One check: a sentence that the student reads, points, and the function that
+/// tests it. Checks are independent unless `after` names checks that must pass first
+/// (a check whose prerequisite failed is skipped, never failed).
+pub struct Check {
+    /// Unique within the lab; the check's id is `lab/slug`.
+    pub slug: &'static str,
+    /// What a passing program does, as one sentence.
+    pub name: &'static str,
+    pub points: u32,
+    pub run: fn(&mut Harness) -> CheckResult,
+    pub after: &'static [&'static str],
+}
+
+/// Every lab, in the order students meet them.
+pub static LABS: &[&Lab] = &[&checks::hello::LAB];
+
+impl Lab {
+    /// The Cargo package of the student's programs.
+    pub fn package(&self) -> String {
+        self.name.to_string()
+    }
+
+    /// The Cargo package of the reference solution.
+    pub fn solution_package(&self) -> String {
+        format!("{}-solution", self.name)
+    }
+
+    /// The handout, relative to the workspace root.
+    pub fn handout(&self) -> String {
+        format!("docs/labs/{}.md", self.name)
+    }
+
+    pub fn check_id(&self, check: &Check) -> String {
+        format!("{}/{}", self.name, check.slug)
+    }
+
+    pub fn max_points(&self) -> u32 {
+        self.checks.iter().map(|c| c.points).sum()
+    }
+}
+
+/// The binary that plays `role` in the reference solution. Solutions' binaries carry
+/// a prefix because Cargo puts every binary of a workspace in one folder.
+pub fn solution_binary(role: &str) -> String {
+    format!("ref-{role}")
+}
+
+pub fn find_lab(name: &str) -> Option<&'static Lab> {
+    LABS.iter().copied().find(|lab| lab.name == name)
+}
+
+/// The lab and check of an id such as `hello/server-replies`.
+pub fn find_check(id: &str) -> Option<(&'static Lab, &'static Check)> {
+    let (lab, slug) = id.split_once('/')?;
+    let lab = find_lab(lab)?;
+    lab.checks.iter().find(|c| c.slug == slug).map(|c| (lab, c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_and_prerequisites_exist() {
+        let mut ids = HashSet::new();
+        for lab in LABS {
+            for check in lab.checks {
+                assert!(
+                    ids.insert(lab.check_id(check)),
+                    "duplicate id {}",
+                    lab.check_id(check)
+                );
+                assert!(!check.name.is_empty() && check.points > 0, "{}", check.slug);
+                for after in check.after {
+                    let position = |slug: &str| lab.checks.iter().position(|c| c.slug == slug);
+                    let (dep, this) = (position(after), position(check.slug));
+                    assert!(
+                        dep.is_some_and(|d| Some(d) < this),
+                        "{}: prerequisite {after} must come earlier",
+                        check.slug
+                    );
+                }
+            }
+        }
+    }
+}

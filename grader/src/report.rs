@@ -1,0 +1,109 @@
+//! The result model: what a grading run found, independent of how it is shown. Every
+//! reporter (human text, JSON, and the platforms' formats) renders this.
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::{Failure, FailureKind};
+use crate::transcript::Event;
+
+/// The report's schema version; bumped when a field changes meaning.
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Failed by waiting in vain for something (named in the message).
+    Timeout,
+    /// Not run: a prerequisite check failed, or this machine cannot run it.
+    Skipped,
+    /// The grader could not do its part: not the student's fault.
+    Error,
+}
+
+impl Status {
+    pub fn of(failure: &Failure) -> Status {
+        match failure.kind {
+            FailureKind::Timeout => Status::Timeout,
+            FailureKind::GraderError => Status::Error,
+            _ => Status::Fail,
+        }
+    }
+
+    pub fn failed(self) -> bool {
+        matches!(self, Status::Fail | Status::Timeout)
+    }
+}
+
+/// One check's result.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// `lab/slug`, stable across versions.
+    pub id: String,
+    pub lab: String,
+    /// The sentence a passing program makes true.
+    pub name: String,
+    pub status: Status,
+    pub points: u32,
+    pub max_points: u32,
+    /// One line: why it did not pass (absent when it passed).
+    pub message: Option<String>,
+    pub failure: Option<Failure>,
+    pub duration_ms: u64,
+    pub transcript: Vec<Event>,
+}
+
+/// A whole run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    pub version: u32,
+    /// What was graded: `labs` (the student's programs) or `solutions`, plus any
+    /// `--cmd` overrides.
+    pub source: String,
+    pub commands: Vec<String>,
+    pub seed: u64,
+    pub score: u32,
+    pub max_score: u32,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    pub duration_ms: u64,
+    /// Facts about how the run was made, such as a portable fallback that was used.
+    pub notes: Vec<String>,
+    pub checks: Vec<CheckReport>,
+}
+
+impl Report {
+    pub fn new(
+        source: String,
+        commands: Vec<String>,
+        seed: u64,
+        notes: Vec<String>,
+        checks: Vec<CheckReport>,
+        duration_ms: u64,
+    ) -> Report {
+        let count = |f: fn(Status) -> bool| checks.iter().filter(|c| f(c.status)).count();
+        Report {
+            version: REPORT_VERSION,
+            source,
+            commands,
+            seed,
+            score: checks.iter().map(|c| c.points).sum(),
+            max_score: checks.iter().map(|c| c.max_points).sum(),
+            passed: count(|s| s == Status::Pass),
+            failed: count(Status::failed),
+            skipped: count(|s| s == Status::Skipped),
+            errors: count(|s| s == Status::Error),
+            duration_ms,
+            notes,
+            checks,
+        }
+    }
+
+    /// 0 when every check passed, 1 otherwise: the summary alone decides.
+    pub fn all_passed(&self) -> bool {
+        self.passed == self.checks.len()
+    }
+}

@@ -1,0 +1,149 @@
+//! The transcript of a check: what was started, sent, received and printed, in order.
+//!
+//! It is the student's best teacher (CodeCrafters' testers showed how): `$` for a
+//! command as they would type it, `>` for bytes the grader sent, `<` for bytes it
+//! received, `[role]` for a line the program printed, `#` for the grader's notes.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+/// The most bytes of one send or receive shown in a transcript; the rest is counted.
+const SHOWN_BYTES: usize = 300;
+/// The most events one transcript keeps; a program printing without end cannot grow
+/// the report without end.
+const MAX_EVENTS: usize = 2_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Command,
+    Sent,
+    Received,
+    Output,
+    Note,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Event {
+    pub at_ms: u64,
+    pub kind: EventKind,
+    pub text: String,
+}
+
+impl Event {
+    /// One line as a student reads it in a terminal.
+    pub fn render(&self) -> String {
+        match self.kind {
+            EventKind::Command => format!("$ {}", self.text),
+            EventKind::Sent => format!("> {}", self.text),
+            EventKind::Received => format!("< {}", self.text),
+            EventKind::Output => self.text.clone(),
+            EventKind::Note => format!("# {}", self.text),
+        }
+    }
+}
+
+/// A shared, append-only log; cloned into every connection and output relay of a check.
+#[derive(Clone)]
+pub struct Transcript {
+    start: Instant,
+    events: Arc<Mutex<Vec<Event>>>,
+}
+
+impl Default for Transcript {
+    fn default() -> Self {
+        Transcript {
+            start: Instant::now(),
+            events: Arc::default(),
+        }
+    }
+}
+
+impl Transcript {
+    pub fn push(&self, kind: EventKind, text: impl Into<String>) {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        if events.len() < MAX_EVENTS {
+            let at_ms = self.start.elapsed().as_millis() as u64;
+            events.push(Event {
+                at_ms,
+                kind,
+                text: text.into(),
+            });
+        } else if events.len() == MAX_EVENTS {
+            let at_ms = self.start.elapsed().as_millis() as u64;
+            events.push(Event {
+                at_ms,
+                kind: EventKind::Note,
+                text: "transcript cut here".into(),
+            });
+        }
+    }
+
+    pub fn note(&self, text: impl Into<String>) {
+        self.push(EventKind::Note, text);
+    }
+
+    pub fn events(&self) -> Vec<Event> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// Shows bytes as text a student can read: printable UTF-8 as is, `\n`, `\r`, `\t`,
+/// `\"` and `\\` escaped, other bytes as `\xNN`, in quotes, cut after `limit` bytes
+/// with the total length said.
+pub fn escape_limited(bytes: &[u8], limit: usize) -> String {
+    let shown = &bytes[..bytes.len().min(limit)];
+    let mut out = String::with_capacity(shown.len() + 2);
+    out.push('"');
+    for chunk in shown.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    if bytes.len() > shown.len() {
+        out.push_str(&format!("... ({} bytes in all)", bytes.len()));
+    }
+    out
+}
+
+/// [`escape_limited`] with the transcript's limit.
+pub fn escape(bytes: &[u8]) -> String {
+    escape_limited(bytes, SHOWN_BYTES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_control_bytes_and_keeps_utf8() {
+        assert_eq!(escape(b"a\"b\n"), r#""a\"b\n""#);
+        assert_eq!(escape("héllo".as_bytes()), "\"héllo\"");
+        assert_eq!(escape(b"\xff\x00"), r#""\xff\u{0}""#);
+    }
+
+    #[test]
+    fn cuts_long_data_and_says_its_length() {
+        let long = vec![b'a'; 1000];
+        let shown = escape(&long);
+        assert!(shown.ends_with("... (1000 bytes in all)"), "{shown}");
+        assert!(shown.len() < 400);
+    }
+}

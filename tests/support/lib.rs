@@ -1,0 +1,189 @@
+//! Helpers for the end-to-end tests: run the real `grader` binary against the real
+//! workspace, in an isolated temporary directory, and read its JSON report.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_path_buf()
+}
+
+/// The grader binary, built once per test process (the tests package cannot depend on
+/// a binary crate, so it asks cargo).
+pub fn grader_path() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "--quiet", "--package", "grader"])
+            .current_dir(root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "the grader builds");
+        // target/debug/deps/this-test -> target/debug/grader
+        let exe = std::env::current_exe().expect("own path");
+        exe.parent()
+            .and_then(Path::parent)
+            .expect("target/debug")
+            .join("grader")
+    })
+}
+
+/// The Python fixtures of a lab: tests/fixtures/LAB/FILE.
+pub fn fixture(lab: &str, file: &str) -> String {
+    root()
+        .join("tests/fixtures")
+        .join(lab)
+        .join(file)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A grader run whose programs' temporary directories all go into a folder of its own
+/// (TMPDIR), so the test can prove that nothing is left behind.
+pub struct Run {
+    pub tmp: TempDir,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output
+            .status
+            .code()
+            .expect("the grader exited, not killed")
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// The JSON report on stdout.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "JSON report: {e}\nstdout: {}\nstderr: {}",
+                self.stdout(),
+                self.stderr()
+            )
+        })
+    }
+
+    /// Asserts that the run left no program running and no temporary directory behind.
+    pub fn assert_nothing_left(&self) {
+        assert_no_process_in(self.tmp.path());
+        let left: Vec<_> = std::fs::read_dir(self.tmp.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert!(
+            left.is_empty(),
+            "temporary directories left behind: {left:?}"
+        );
+    }
+}
+
+/// A grader command with TMPDIR set to `tmp`, run in the workspace.
+pub fn grader_command(tmp: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(grader_path());
+    cmd.current_dir(root())
+        .env("TMPDIR", tmp)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    cmd
+}
+
+/// Runs `grader ARGS...` to the end.
+pub fn grader(args: &[&str]) -> Run {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let output = grader_command(tmp.path())
+        .args(args)
+        .output()
+        .expect("the grader runs");
+    Run { tmp, output }
+}
+
+/// Runs `grader test --format json ARGS...` and returns the run.
+pub fn grade_json(args: &[&str]) -> Run {
+    let mut all = vec!["test", "--format", "json"];
+    all.extend_from_slice(args);
+    grader(&all)
+}
+
+/// The ids of the checks in a report that did not pass.
+pub fn not_passed(report: &Value) -> Vec<String> {
+    checks(report)
+        .filter(|c| c["status"] != "pass")
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+pub fn checks(report: &Value) -> impl Iterator<Item = &Value> {
+    report["checks"].as_array().expect("checks").iter()
+}
+
+/// Asserts that no process has its working directory under `dir`.
+pub fn assert_no_process_in(dir: &Path) {
+    let survivors = processes_in(dir);
+    assert!(
+        survivors.is_empty(),
+        "processes still running in {}: {survivors:?}",
+        dir.display()
+    );
+}
+
+/// Processes whose working directory is under `dir` (Linux; empty elsewhere).
+pub fn processes_in(dir: &Path) -> Vec<(u32, String)> {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    procs
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cwd = std::fs::read_link(entry.path().join("cwd")).ok()?;
+            if !cwd.starts_with(&dir) {
+                return None;
+            }
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            Some((pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")))
+        })
+        .collect()
+}
+
+/// `--cmd` arguments that play every hello role with the Python fixtures, with
+/// `--bug BUG` added to `role` when given.
+pub fn hello_python(mutant: Option<(&str, &str)>) -> Vec<String> {
+    let roles = [
+        ("hello-server", "hello_server.py"),
+        ("hello-client", "hello_client.py"),
+        ("sum-server", "sum_server.py"),
+        ("sum-client", "sum_client.py"),
+    ];
+    roles
+        .iter()
+        .flat_map(|(role, file)| {
+            let mut command = format!("python3 {}", fixture("hello", file));
+            if let Some((bugged, bug)) = mutant {
+                if bugged == *role {
+                    command.push_str(&format!(" --bug {bug}"));
+                }
+            }
+            ["--cmd".to_string(), format!("{role}={command}")]
+        })
+        .collect()
+}
