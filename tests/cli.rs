@@ -1,1 +1,160 @@
+//! The grader's command line: usage errors are one clear line and exit 2, reports go
+//! where they are asked to, a lab that does not compile is the student's result, and
+//! an interrupted grader leaves nothing running.
 
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+use rstest::rstest;
+use socket_labs_tests::{grade_json, grader, grader_command, grader_path, processes_in, root};
+
+#[rstest]
+#[case::unknown_lab(&["test", "helo"], "there is no lab \"helo\"")]
+#[case::unknown_check(&["test", "--check", "hello/nope"], "there is no check \"hello/nope\"")]
+#[case::check_outside_the_labs_named(&["test", "hello", "--check", "nolab/x"], "there is no check")]
+#[case::cmd_without_equals(&["test", "--cmd", "python3 x.py"], "--cmd takes ROLE=COMMAND")]
+#[case::cmd_unknown_role(&["test", "--cmd", "helo-server=python3"], "there is no role \"helo-server\"")]
+#[case::cmd_not_on_path(&["test", "--cmd", "hello-server=no-such-program-here x"], "not on PATH")]
+#[case::cmd_missing_file(&["test", "--cmd", "hello-server=./missing.py"], "does not exist")]
+#[case::cmd_empty(&["test", "--cmd", "hello-server="], "the command is empty")]
+#[case::output_unwritable(&["test", "--output", "/nonexistent-dir/report.json"], "cannot write --output")]
+#[case::zero_jobs(&["test", "--jobs", "0"], "--jobs")]
+#[case::bad_scale(&["test", "--timeout-scale", "0"], "--timeout-scale")]
+#[case::unknown_flag(&["test", "--frobnicate"], "--frobnicate")]
+fn a_bad_invocation_is_a_clear_error_and_exit_2(#[case] args: &[&str], #[case] says: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    grader_command(tmp.path())
+        .args(args)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(says))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn list_shows_every_check_with_its_points() {
+    let run = grader(&["list"]);
+    assert_eq!(run.code(), 0);
+    let out = run.stdout();
+    assert!(out.contains("hello/server-keeps-running"), "{out}");
+    assert!(out.contains("hello-server (port 65432)"), "{out}");
+}
+
+#[test]
+fn a_json_report_can_go_to_a_file_while_the_summary_goes_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let run =
+        grade_json(&["--solutions", "hello", "--check", "hello/server-replies", "--output", file.to_str().unwrap()]);
+    assert_eq!(run.code(), 0);
+    assert!(run.stdout().contains("score: 2/2"), "{}", run.stdout());
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(report["checks"][0]["id"], "hello/server-replies");
+}
+
+#[test]
+fn one_check_runs_alone_and_the_seed_repeats_its_choices() {
+    let a = grade_json(&["--solutions", "--check", "hello/server-two-messages", "--seed", "7", "-v"]).json();
+    let b = grade_json(&["--solutions", "--check", "hello/server-two-messages", "--seed", "7", "-v"]).json();
+    assert_eq!(a["checks"].as_array().unwrap().len(), 1);
+    let sent = |r: &serde_json::Value| -> Vec<String> {
+        r["checks"][0]["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "sent")
+            .map(|e| e["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!sent(&a).is_empty());
+    assert_eq!(sent(&a), sent(&b), "the same seed sends the same messages");
+}
+
+#[test]
+fn the_human_report_names_what_failed_and_how_to_rerun_it() {
+    let run = grader(&["test", "hello", "--check", "hello/server-replies", "--color", "never"]);
+    assert_eq!(run.code(), 1);
+    let out = run.stdout();
+    assert!(out.contains(":( hello/server-replies"), "{out}");
+    assert!(out.contains("not written yet"), "{out}");
+    assert!(out.contains("cargo grade --check hello/server-replies --seed"), "{out}");
+    assert!(!out.contains('\u{1b}'), "no colour when asked for none");
+}
+
+/// A lab that does not compile: each of its checks fails with the compiler's error.
+#[test]
+fn a_lab_that_does_not_compile_fails_its_checks_with_the_compiler_error() {
+    let ws = tempfile::tempdir().unwrap();
+    let lab = ws.path().join("labs/hello");
+    std::fs::create_dir_all(lab.join("src/bin")).unwrap();
+    std::fs::write(ws.path().join("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [\"labs/hello\"]\n")
+        .unwrap();
+    std::fs::write(lab.join("Cargo.toml"), "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+        .unwrap();
+    for role in ["hello-client", "sum-server", "sum-client"] {
+        std::fs::write(lab.join(format!("src/bin/{role}.rs")), "fn main() {}\n").unwrap();
+    }
+    std::fs::write(lab.join("src/bin/hello-server.rs"), "fn main() { let x: u32 = \"nope\"; }\n").unwrap();
+    let run = grader(&[
+        "--root",
+        ws.path().to_str().unwrap(),
+        "test",
+        "hello",
+        "--check",
+        "hello/server-replies",
+        "--check",
+        "hello/sum-empty-line",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code(), 1, "a build failure is the student's result: {}", run.stderr());
+    let report = run.json();
+    let server = &report["checks"][0];
+    assert_eq!(server["status"], "fail");
+    assert!(server["message"].as_str().unwrap().contains("labs/hello does not compile"), "{server}");
+    assert!(server["failure"]["details"][0].as_str().unwrap().contains("mismatched types"), "{server}");
+    // sum-server compiled: its check ran, and failed for its own reason.
+    assert_ne!(report["checks"][1]["message"].as_str().unwrap_or(""), server["message"].as_str().unwrap());
+}
+
+#[rstest]
+#[case::ctrl_c("INT")]
+#[case::terminate("TERM")]
+fn an_interrupted_grader_leaves_nothing_behind(#[case] signal: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    // A client that never exits: the grader would wait for it for seconds.
+    let mut child = Command::new(grader_path())
+        .args([
+            "test",
+            "--check",
+            "hello/client-no-server",
+            "--cmd",
+            "hello-client=python3 -c 'import time; time.sleep(60)'",
+        ])
+        .current_dir(root())
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while processes_in(tmp.path()).is_empty() {
+        assert!(Instant::now() < deadline, "the client never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the grader did not stop after SIG{signal}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert!(processes_in(tmp.path()).is_empty(), "survivors: {:?}", processes_in(tmp.path()));
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(left.is_empty(), "temporary directories left: {left:?}");
+}

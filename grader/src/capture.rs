@@ -27,15 +27,8 @@ pub struct Capture {
 impl Capture {
     /// Starts a thread that drains `reader` until EOF. Each complete line also goes to
     /// the transcript as `[label] line`.
-    pub fn spawn(
-        mut reader: impl Read + Send + 'static,
-        cap: usize,
-        label: String,
-        transcript: Transcript,
-    ) -> Capture {
-        let capture = Capture {
-            shared: Arc::default(),
-        };
+    pub fn spawn(mut reader: impl Read + Send + 'static, cap: usize, label: String, transcript: Transcript) -> Capture {
+        let capture = Capture { shared: Arc::default() };
         let shared = capture.shared.clone();
         std::thread::spawn(move || {
             let mut chunk = [0u8; 8192];
@@ -81,12 +74,7 @@ impl Capture {
 
     /// Everything kept so far.
     pub fn bytes(&self) -> Vec<u8> {
-        self.shared
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .bytes
-            .clone()
+        self.shared.0.lock().unwrap_or_else(|e| e.into_inner()).bytes.clone()
     }
 
     /// Everything kept so far as text (invalid UTF-8 replaced).
@@ -96,11 +84,7 @@ impl Capture {
 
     /// How many bytes were read past the cap and not kept.
     pub fn dropped(&self) -> u64 {
-        self.shared
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .dropped
+        self.shared.0.lock().unwrap_or_else(|e| e.into_inner()).dropped
     }
 
     /// Waits until `done(bytes so far)` holds, the stream ends, or the deadline passes;
@@ -116,10 +100,7 @@ impl Capture {
             if state.closed || now >= deadline {
                 return false;
             }
-            state = cond
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = cond.wait_timeout(state, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
         }
     }
 
@@ -132,10 +113,7 @@ impl Capture {
             if now >= deadline {
                 return false;
             }
-            state = cond
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = cond.wait_timeout(state, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
         }
         true
     }
@@ -143,8 +121,5 @@ impl Capture {
 
 fn relay(transcript: &Transcript, label: &str, line: &[u8]) {
     let text = String::from_utf8_lossy(line);
-    transcript.push(
-        EventKind::Output,
-        format!("[{label}] {}", text.trim_end_matches('\r')),
-    );
+    transcript.push(EventKind::Output, format!("[{label}] {}", text.trim_end_matches('\r')));
 }

@@ -34,12 +34,7 @@ pub fn cargo_program() -> String {
 
 /// Builds the binaries of `packages` in the workspace at `root`.
 pub fn build(root: &Path, packages: &[String], timeout: Duration) -> Result<Built> {
-    let mut args = vec![
-        "build".to_string(),
-        "--keep-going".into(),
-        "--bins".into(),
-        "--message-format=json".into(),
-    ];
+    let mut args = vec!["build".to_string(), "--keep-going".into(), "--bins".into(), "--message-format=json".into()];
     for package in packages {
         args.extend(["--package".to_string(), package.clone()]);
     }
@@ -53,7 +48,10 @@ pub fn build(root: &Path, packages: &[String], timeout: Duration) -> Result<Buil
         output_cap: 256 << 20,
     };
     let process = Process::start(spec, &Transcript::default()).with_context(|| {
-        format!("cannot run cargo ({}); install Rust from https://rustup.rs, or grade another language with --cmd", cargo_program())
+        format!(
+            "cannot run cargo ({}); install Rust from https://rustup.rs, or grade another language with --cmd",
+            cargo_program()
+        )
     })?;
     let Some(status) = process.wait_exit(Instant::now() + timeout) else {
         bail!("cargo build did not finish within {} s", timeout.as_secs());
@@ -62,22 +60,14 @@ pub fn build(root: &Path, packages: &[String], timeout: Duration) -> Result<Buil
     process.stdout.wait_closed(drained);
     process.stderr.wait_closed(drained);
     let stderr = process.stderr.text();
-    let mut built = Built {
-        binaries: HashMap::new(),
-        errors: HashMap::new(),
-        stderr,
-        success: status.success(),
-    };
+    let mut built = Built { binaries: HashMap::new(), errors: HashMap::new(), stderr, success: status.success() };
     for line in process.stdout.text().lines() {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
             continue;
         };
         match message["reason"].as_str() {
             Some("compiler-artifact") => {
-                if let (Some(name), Some(exe)) = (
-                    message["target"]["name"].as_str(),
-                    message["executable"].as_str(),
-                ) {
+                if let (Some(name), Some(exe)) = (message["target"]["name"].as_str(), message["executable"].as_str()) {
                     built.binaries.insert(name.to_string(), PathBuf::from(exe));
                 }
             }
@@ -101,10 +91,7 @@ pub fn first_errors(errors: &str) -> String {
     let lines: Vec<&str> = errors.lines().collect();
     let mut shown = lines[..lines.len().min(LINES)].join("\n");
     if lines.len() > LINES {
-        shown.push_str(&format!(
-            "\n... ({} more lines: run cargo build to see them all)",
-            lines.len() - LINES
-        ));
+        shown.push_str(&format!("\n... ({} more lines: run cargo build to see them all)", lines.len() - LINES));
     }
     shown
 }

@@ -45,16 +45,7 @@ impl Conn {
         // Each write of the grader leaves at once, as one segment where it fits: checks
         // that split or pace data rely on it.
         let _ = stream.set_nodelay(true);
-        Conn {
-            stream,
-            label,
-            peer,
-            watch,
-            transcript,
-            io_timeout,
-            pending: Vec::new(),
-            last_sent: None,
-        }
+        Conn { stream, label, peer, watch, transcript, io_timeout, pending: Vec::new(), last_sent: None }
     }
 
     pub fn label(&self) -> &str {
@@ -65,13 +56,10 @@ impl Conn {
     pub fn send(&mut self, data: impl AsRef<[u8]>) -> Result<(), Failure> {
         let data = data.as_ref();
         let shown = escape(data);
-        self.transcript
-            .push(EventKind::Sent, format!("[{}] {shown}", self.label));
+        self.transcript.push(EventKind::Sent, format!("[{}] {shown}", self.label));
         self.last_sent = Some(shown);
         let _ = self.stream.set_write_timeout(Some(self.io_timeout));
-        self.stream
-            .write_all(data)
-            .map_err(|e| self.io_failure(e, "sending"))
+        self.stream.write_all(data).map_err(|e| self.io_failure(e, "sending"))
     }
 
     /// Sends a line: the text and `\n`.
@@ -81,10 +69,7 @@ impl Conn {
 
     /// Closes the grader's sending side: the program reads end-of-stream.
     pub fn shutdown_write(&mut self) {
-        self.transcript.note(format!(
-            "[{}] the grader closes its sending side",
-            self.label
-        ));
+        self.transcript.note(format!("[{}] the grader closes its sending side", self.label));
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 
@@ -117,14 +102,10 @@ impl Conn {
                 return Ok(line.trim_end_matches('\r').to_string());
             }
             if self.pending.len() > MAX_LINE {
-                return Err(Failure::mismatch(format!(
-                    "{} sent over 1 MiB without a newline",
-                    self.peer
-                ))
-                .got(escape(&self.pending)));
+                return Err(Failure::mismatch(format!("{} sent over 1 MiB without a newline", self.peer))
+                    .got(escape(&self.pending)));
             }
-            self.fill(deadline)
-                .map_err(|f| f.expected("a line ending in \\n"))?;
+            self.fill(deadline).map_err(|f| f.expected("a line ending in \\n"))?;
         }
     }
 
@@ -152,22 +133,16 @@ impl Conn {
         let deadline = Instant::now() + self.io_timeout;
         loop {
             if !self.pending.is_empty() {
-                return Err(
-                    Failure::mismatch(format!("{} sent more than expected", self.peer))
-                        .expected("the connection closed".to_string())
-                        .got(escape(&self.pending)),
-                );
+                return Err(Failure::mismatch(format!("{} sent more than expected", self.peer))
+                    .expected("the connection closed".to_string())
+                    .got(escape(&self.pending)));
             }
             match self.fill(deadline) {
                 Err(f) if f.kind == FailureKind::Closed => return Ok(()),
                 Err(f) if f.kind == FailureKind::Timeout => {
                     return Err(Failure::new(
                         FailureKind::Timeout,
-                        format!(
-                            "{} kept the connection open for {} s",
-                            self.peer,
-                            self.io_timeout.as_secs_f32()
-                        ),
+                        format!("{} kept the connection open for {} s", self.peer, self.io_timeout.as_secs_f32()),
                     )
                     .expected("the connection closed after the reply".to_string()))
                 }
@@ -185,9 +160,7 @@ impl Conn {
         if self.pending.is_empty() {
             match self.fill(deadline) {
                 Ok(()) => {}
-                Err(f) if f.kind == FailureKind::Timeout || f.kind == FailureKind::Closed => {
-                    return Ok(())
-                }
+                Err(f) if f.kind == FailureKind::Timeout || f.kind == FailureKind::Closed => return Ok(()),
                 Err(f) => return Err(f),
             }
         }
@@ -204,23 +177,15 @@ impl Conn {
         let mut buf = [0u8; 64 * 1024];
         match self.stream.read(&mut buf) {
             Ok(0) => {
-                self.transcript.note(format!(
-                    "[{}] {} closed the connection",
-                    self.label, self.peer
-                ));
+                self.transcript.note(format!("[{}] {} closed the connection", self.label, self.peer));
                 Err(self.closed())
             }
             Ok(n) => {
-                self.transcript.push(
-                    EventKind::Received,
-                    format!("[{}] {}", self.label, escape(&buf[..n])),
-                );
+                self.transcript.push(EventKind::Received, format!("[{}] {}", self.label, escape(&buf[..n])));
                 self.pending.extend_from_slice(&buf[..n]);
                 Ok(())
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                Err(self.timeout())
-            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Err(self.timeout()),
             Err(e) if e.kind() == ErrorKind::Interrupted => Ok(()),
             Err(e) => Err(self.io_failure(e, "receiving")),
         }
@@ -239,47 +204,28 @@ impl Conn {
             .expected(escape(expected.as_bytes()))
             .got(escape(&self.pending));
         failure.sent = self.last_sent.clone();
-        if let Some(offset) = self
-            .pending
-            .iter()
-            .zip(expected.as_bytes())
-            .position(|(a, b)| a != b)
-        {
-            failure
-                .details
-                .push(format!("the first difference is at byte {offset}"));
+        if let Some(offset) = self.pending.iter().zip(expected.as_bytes()).position(|(a, b)| a != b) {
+            failure.details.push(format!("the first difference is at byte {offset}"));
         }
         failure
     }
 
     fn timeout(&self) -> Failure {
         let waited = self.io_timeout.as_secs_f32();
-        let mut failure = Failure::new(
-            FailureKind::Timeout,
-            format!("no reply from {} within {waited} s", self.peer),
-        )
-        .got(if self.pending.is_empty() {
-            "nothing".to_string()
-        } else {
-            escape(&self.pending)
-        });
+        let mut failure = Failure::new(FailureKind::Timeout, format!("no reply from {} within {waited} s", self.peer))
+            .got(if self.pending.is_empty() { "nothing".to_string() } else { escape(&self.pending) });
         failure.sent = self.last_sent.clone();
         self.with_peer_state(failure)
     }
 
     fn closed(&self) -> Failure {
-        let mut failure = Failure::new(
-            FailureKind::Closed,
-            format!(
-                "{} closed the connection before the expected reply",
-                self.peer
-            ),
-        )
-        .got(if self.pending.is_empty() {
-            "the connection closed, nothing more came".to_string()
-        } else {
-            format!("{} and then the connection closed", escape(&self.pending))
-        });
+        let mut failure =
+            Failure::new(FailureKind::Closed, format!("{} closed the connection before the expected reply", self.peer))
+                .got(if self.pending.is_empty() {
+                    "the connection closed, nothing more came".to_string()
+                } else {
+                    format!("{} and then the connection closed", escape(&self.pending))
+                });
         failure.sent = self.last_sent.clone();
         self.with_peer_state(failure)
     }
@@ -291,11 +237,9 @@ impl Conn {
             ErrorKind::WouldBlock | ErrorKind::TimedOut => return self.timeout(),
             _ => "made the connection fail",
         };
-        let mut failure = Failure::new(
-            FailureKind::Refused,
-            format!("{} {what} while the grader was {doing}", self.peer),
-        )
-        .detail(format!("the error was: {e}"));
+        let mut failure =
+            Failure::new(FailureKind::Refused, format!("{} {what} while the grader was {doing}", self.peer))
+                .detail(format!("the error was: {e}"));
         failure.sent = self.last_sent.clone();
         self.with_peer_state(failure)
     }
@@ -305,11 +249,7 @@ impl Conn {
         let Some(watch) = &self.watch else {
             return failure;
         };
-        let patience = if failure.kind == FailureKind::Timeout {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(200)
-        };
+        let patience = if failure.kind == FailureKind::Timeout { Duration::ZERO } else { Duration::from_millis(200) };
         match watch.exit_status_within(patience) {
             Some(status) => {
                 let failure = failure.detail(format!("{} {}", self.peer, describe_exit(status)));

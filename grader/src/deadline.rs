@@ -45,12 +45,6 @@ pub struct Timeouts {
 impl Timeouts {
     pub fn scaled(scale: f64) -> Self {
         let s = |ms: u64| Duration::from_millis(ms).mul_f64(scale);
-        Timeouts {
-            startup: s(10_000),
-            io: s(3_000),
-            client_run: s(10_000),
-            grace: s(500),
-            build: s(900_000),
-        }
+        Timeouts { startup: s(10_000), io: s(3_000), client_run: s(10_000), grace: s(500), build: s(900_000) }
     }
 }

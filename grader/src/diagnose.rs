@@ -29,17 +29,13 @@ pub fn explain_stderr(mut failure: Failure, role: &str, stderr: &str) -> Failure
         failure.details.push(format!("it panicked: {panic}"));
     } else if stderr.contains("Traceback (most recent call last)") {
         if let Some(last) = stderr.lines().rev().find(|l| !l.trim().is_empty()) {
-            failure
-                .details
-                .push(format!("it raised an exception: {}", last.trim()));
+            failure.details.push(format!("it raised an exception: {}", last.trim()));
         }
     }
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     if !lines.is_empty() {
         let tail = &lines[lines.len().saturating_sub(STDERR_LINES)..];
-        failure
-            .details
-            .push(format!("its stderr ended with:\n{}", tail.join("\n")));
+        failure.details.push(format!("its stderr ended with:\n{}", tail.join("\n")));
     }
     failure
 }
@@ -50,10 +46,7 @@ pub fn unfinished_at(stderr: &str) -> Option<String> {
     if stderr.contains("not yet implemented") {
         let place = stderr
             .lines()
-            .find_map(|l| {
-                l.split_once("panicked at ")
-                    .map(|(_, rest)| rest.trim_end_matches(':'))
-            })
+            .find_map(|l| l.split_once("panicked at ").map(|(_, rest)| rest.trim_end_matches(':')))
             .map(|place| match place.rsplit_once(':') {
                 Some((file_line, _column)) => file_line.to_string(),
                 None => place.to_string(),
@@ -94,10 +87,7 @@ mod tests {
     #[test]
     fn finds_the_todo_of_an_unfinished_skeleton() {
         let stderr = "\nthread 'main' panicked at labs/hello/src/bin/hello-server.rs:42:5:\nnot yet implemented: hello-server: listen\nnote: run with `RUST_BACKTRACE=1`\n";
-        assert_eq!(
-            unfinished_at(stderr).as_deref(),
-            Some("labs/hello/src/bin/hello-server.rs:42")
-        );
+        assert_eq!(unfinished_at(stderr).as_deref(), Some("labs/hello/src/bin/hello-server.rs:42"));
         assert_eq!(crash_report(stderr), Some("a Rust panic"));
     }
 
@@ -105,11 +95,7 @@ mod tests {
     fn quotes_a_panic_message() {
         let stderr = "thread 'main' panicked at src/main.rs:3:5:\nindex out of bounds\n";
         let f = explain_stderr(Failure::mismatch("x"), "hello-server", stderr);
-        assert!(
-            f.details[0].contains("index out of bounds"),
-            "{:?}",
-            f.details
-        );
+        assert!(f.details[0].contains("index out of bounds"), "{:?}", f.details);
         assert!(f.hint.is_none());
     }
 }

@@ -80,60 +80,33 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     }
 
     let cwd = std::env::current_dir()?;
-    let roles: Vec<&str> = LABS
-        .iter()
-        .flat_map(|lab| lab.roles.iter().map(|r| r.name))
-        .collect();
-    let cmds = args
-        .cmds
-        .iter()
-        .map(|c| programs::parse_cmd(c, &cwd, &roles))
-        .collect::<Result<Vec<_>>>()?;
+    let roles: Vec<&str> = LABS.iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
+    let cmds = args.cmds.iter().map(|c| programs::parse_cmd(c, &cwd, &roles)).collect::<Result<Vec<_>>>()?;
     // An --output that cannot be written is found now, not after the whole run.
     let output = match &args.output {
         Some(path) => Some(OutputFile::create(path)?),
         None => None,
     };
 
-    let source = if args.solutions {
-        Source::Solutions
-    } else {
-        Source::Labs
-    };
+    let source = if args.solutions { Source::Solutions } else { Source::Labs };
     let timeouts = Timeouts::scaled(args.timeout_scale);
     let programs = programs::resolve(&labs, source, &cmds, &root, timeouts.build, &mut |what| {
         eprintln!("grader: {what}");
     })?;
-    let env = Arc::new(Env {
-        programs,
-        timeouts,
-        limits: Limits::default(),
-    });
+    let env = Arc::new(Env { programs, timeouts, limits: Limits::default() });
 
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1 << 48));
     let jobs = args.jobs.map(usize::from).unwrap_or_else(default_jobs);
     let mut notes = Vec::new();
     if listening::method() == listening::Method::BindProbe {
-        notes.push(
-            "readiness was detected with the portable bind-probe fallback (no /proc/net here)"
-                .to_string(),
-        );
+        notes.push("readiness was detected with the portable bind-probe fallback (no /proc/net here)".to_string());
     }
 
     let human_to_stdout = args.format == Format::Human || output.is_some();
-    let lab_titles = labs
-        .iter()
-        .map(|lab| (lab.name.to_string(), lab.title.to_string()))
-        .collect();
+    let lab_titles = labs.iter().map(|lab| (lab.name.to_string(), lab.title.to_string())).collect();
     let id_width = plan.iter().map(|p| p.id().len()).max().unwrap_or(0);
     let reproduce = reproduce_command(&args, &cmds_as_given(&args.cmds), seed);
-    let mut human = Human::new(
-        anstream::stdout(),
-        args.verbose,
-        id_width,
-        lab_titles,
-        reproduce,
-    );
+    let mut human = Human::new(anstream::stdout(), args.verbose, id_width, lab_titles, reproduce);
     let mut write_error = None;
     let results = runner::run(&plan, env, jobs, seed, |result| {
         if human_to_stdout {
@@ -143,18 +116,9 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
         }
     });
 
-    let commands = cmds
-        .iter()
-        .map(|c| format!("{}={}", c.role, c.launcher.shown))
-        .collect();
-    let report = Report::new(
-        source.name().to_string(),
-        commands,
-        seed,
-        notes,
-        results,
-        started.elapsed().as_millis() as u64,
-    );
+    let commands = cmds.iter().map(|c| format!("{}={}", c.role, c.launcher.shown)).collect();
+    let report =
+        Report::new(source.name().to_string(), commands, seed, notes, results, started.elapsed().as_millis() as u64);
     if human_to_stdout {
         human.finish(&report).context("cannot write the report")?;
     }
@@ -170,9 +134,7 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
             anstream::StripStream::new(&mut text),
             args.verbose,
             id_width,
-            labs.iter()
-                .map(|lab| (lab.name.to_string(), lab.title.to_string()))
-                .collect(),
+            labs.iter().map(|lab| (lab.name.to_string(), lab.title.to_string())).collect(),
             reproduce_command(&args, &cmds_as_given(&args.cmds), seed),
         );
         for check in &report.checks {
@@ -185,11 +147,7 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     if let Some(e) = write_error {
         return Err(e).context("cannot write the report");
     }
-    Ok(if report.all_passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// The checks to run: those of the named labs (every lab if none), narrowed to the
@@ -208,18 +166,10 @@ fn plan(lab_names: &[String], check_ids: &[String]) -> Result<Vec<Planned>> {
             bail!("there is no check {id:?}; `cargo grader list` shows every check id");
         };
         if !lab_names.is_empty() && !labs.iter().any(|l| l.name == lab.name) {
-            bail!(
-                "check {id:?} is not in the labs named ({})",
-                lab_names.join(", ")
-            );
+            bail!("check {id:?} is not in the labs named ({})", lab_names.join(", "));
         }
         wanted.push(id.clone());
-        wanted.extend(
-            check
-                .after
-                .iter()
-                .map(|slug| format!("{}/{slug}", lab.name)),
-        );
+        wanted.extend(check.after.iter().map(|slug| format!("{}/{slug}", lab.name)));
     }
     let chosen: Vec<&'static Lab> = if labs.is_empty() { LABS.to_vec() } else { labs };
     Ok(chosen
@@ -230,23 +180,16 @@ fn plan(lab_names: &[String], check_ids: &[String]) -> Result<Vec<Planned>> {
 }
 
 fn lab_list() -> String {
-    LABS.iter()
-        .map(|lab| lab.name)
-        .collect::<Vec<_>>()
-        .join(", ")
+    LABS.iter().map(|lab| lab.name).collect::<Vec<_>>().join(", ")
 }
 
 fn default_jobs() -> usize {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     (cores * 2).clamp(2, 8)
 }
 
 fn cmds_as_given(cmds: &[String]) -> Vec<String> {
-    cmds.iter()
-        .map(|c| format!("--cmd {}", shell_words::quote(c)))
-        .collect()
+    cmds.iter().map(|c| format!("--cmd {}", shell_words::quote(c))).collect()
 }
 
 /// The command a student types to run one check again, exactly as it ran.
@@ -277,17 +220,12 @@ impl OutputFile {
         };
         let temp = tempfile::NamedTempFile::new_in(dir)
             .with_context(|| format!("cannot write --output {}", path.display()))?;
-        Ok(OutputFile {
-            path: path.to_path_buf(),
-            temp,
-        })
+        Ok(OutputFile { path: path.to_path_buf(), temp })
     }
 
     fn write(mut self, bytes: &[u8]) -> Result<()> {
         self.temp.write_all(bytes)?;
-        self.temp
-            .persist(&self.path)
-            .with_context(|| format!("cannot write --output {}", self.path.display()))?;
+        self.temp.persist(&self.path).with_context(|| format!("cannot write --output {}", self.path.display()))?;
         Ok(())
     }
 }

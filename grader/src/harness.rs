@@ -52,11 +52,7 @@ pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 impl Harness {
     pub fn new(env: Arc<Env>, seed: u64) -> Harness {
-        Harness {
-            env,
-            transcript: Transcript::default(),
-            rng: fastrand::Rng::with_seed(seed),
-        }
+        Harness { env, transcript: Transcript::default(), rng: fastrand::Rng::with_seed(seed) }
     }
 
     /// Random choices of a check (words to send, sizes) come from here, seeded by
@@ -76,40 +72,21 @@ impl Harness {
 
     /// Starts the server that plays `role`; see [`ServerStart`].
     pub fn server(&self, role: &str) -> ServerStart<'_> {
-        ServerStart {
-            harness: self,
-            role: role.to_string(),
-            host: LOOPBACK,
-            args: Vec::new(),
-        }
+        ServerStart { harness: self, role: role.to_string(), host: LOOPBACK, args: Vec::new() }
     }
 
     /// Starts a client that plays `role`; see [`ClientStart`].
     pub fn client(&self, role: &str) -> ClientStart<'_> {
-        ClientStart {
-            harness: self,
-            role: role.to_string(),
-            host: LOOPBACK,
-            port: None,
-            args: Vec::new(),
-            stdin: None,
-        }
+        ClientStart { harness: self, role: role.to_string(), host: LOOPBACK, port: None, args: Vec::new(), stdin: None }
     }
 
     /// A server played by the grader, for testing a student's client.
     pub fn scripted_server(&self) -> Result<ScriptedServer, Failure> {
         let port = self.free_port()?;
-        let listener = TcpListener::bind((LOOPBACK, port)).map_err(|e| {
-            Failure::grader(format!(
-                "cannot listen on 127.0.0.1:{port} for the scripted server: {e}"
-            ))
-        })?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| Failure::grader(format!("cannot poll the scripted server: {e}")))?;
-        self.note(format!(
-            "the grader listens on 127.0.0.1:{port}, playing the server"
-        ));
+        let listener = TcpListener::bind((LOOPBACK, port))
+            .map_err(|e| Failure::grader(format!("cannot listen on 127.0.0.1:{port} for the scripted server: {e}")))?;
+        listener.set_nonblocking(true).map_err(|e| Failure::grader(format!("cannot poll the scripted server: {e}")))?;
+        self.note(format!("the grader listens on 127.0.0.1:{port}, playing the server"));
         Ok(ScriptedServer {
             listener,
             port,
@@ -140,26 +117,14 @@ impl Harness {
     }
 
     /// Starts `role` with `args`, or explains why it cannot be started.
-    fn launch(
-        &self,
-        role: &str,
-        args: Vec<String>,
-        stdin: Option<Vec<u8>>,
-    ) -> Result<Process, Failure> {
+    fn launch(&self, role: &str, args: Vec<String>, stdin: Option<Vec<u8>>) -> Result<Process, Failure> {
         let launcher = match self.env.programs.get(role) {
             Some(Ok(launcher)) => launcher.clone(),
             Some(Err(why)) => return Err(why.clone()),
-            None => {
-                return Err(Failure::grader(format!(
-                    "no program is set up for the role {role}"
-                )))
-            }
+            None => return Err(Failure::grader(format!("no program is set up for the role {role}"))),
         };
         let shown_args = shell_words::join(&args);
-        self.transcript.push(
-            EventKind::Command,
-            format!("{} {shown_args}", launcher.shown),
-        );
+        self.transcript.push(EventKind::Command, format!("{} {shown_args}", launcher.shown));
         let spec = Spec {
             program: launcher.program.clone(),
             args: launcher.args.iter().cloned().chain(args).collect(),
@@ -169,12 +134,8 @@ impl Harness {
             limits: Some(self.env.limits),
             output_cap: crate::capture::CAPTURE_CAP,
         };
-        Process::start(spec, &self.transcript).map_err(|e| {
-            Failure::grader(format!(
-                "cannot start {role} with `{}`: {e}",
-                launcher.shown
-            ))
-        })
+        Process::start(spec, &self.transcript)
+            .map_err(|e| Failure::grader(format!("cannot start {role} with `{}`: {e}", launcher.shown)))
     }
 }
 
@@ -203,19 +164,9 @@ impl<'h> ServerStart<'h> {
     /// watching for an early exit. The kernel's socket table is read, so the server
     /// sees no probe connection.
     pub fn start(self) -> Result<Server, Failure> {
-        let ServerStart {
-            harness,
-            role,
-            host,
-            args,
-        } = self;
+        let ServerStart { harness, role, host, args } = self;
         let port = harness.free_port()?;
-        let mut full = vec![
-            "--host".to_string(),
-            host.to_string(),
-            "--port".to_string(),
-            port.to_string(),
-        ];
+        let mut full = vec!["--host".to_string(), host.to_string(), "--port".to_string(), port.to_string()];
         full.extend(args);
         let process = harness.launch(&role, full, None)?;
         let timeouts = harness.env.timeouts;
@@ -235,33 +186,11 @@ impl<'h> ServerStart<'h> {
         });
         match ready {
             Some(Ready::Listening) => {
-                harness
-                    .transcript
-                    .note(format!("{role} is listening on {host}:{port}"));
-                Ok(Server {
-                    process,
-                    transcript: harness.transcript.clone(),
-                    timeouts,
-                    role,
-                    host,
-                    port,
-                    clients: 0,
-                })
+                harness.transcript.note(format!("{role} is listening on {host}:{port}"));
+                Ok(Server { process, transcript: harness.transcript.clone(), timeouts, role, host, port, clients: 0 })
             }
-            Some(Ready::Exited(status)) => Err(start_failed(
-                &role,
-                host,
-                port,
-                status,
-                &process.final_stderr(),
-            )),
-            Some(Ready::Elsewhere) | None => Err(not_listening(
-                &role,
-                host,
-                port,
-                &process,
-                started.elapsed(),
-            )),
+            Some(Ready::Exited(status)) => Err(start_failed(&role, host, port, status, &process.final_stderr())),
+            Some(Ready::Elsewhere) | None => Err(not_listening(&role, host, port, &process, started.elapsed())),
         }
     }
 }
@@ -290,9 +219,7 @@ impl Server {
 
     /// Its working directory: a fresh temporary directory of its own.
     pub fn dir(&self) -> &Path {
-        self.process()
-            .dir()
-            .expect("servers start in a fresh directory")
+        self.process().dir().expect("servers start in a fresh directory")
     }
 
     fn process(&self) -> &Process {
@@ -305,8 +232,7 @@ impl Server {
         let label = format!("client {}", self.clients);
         let addr = SocketAddr::new(self.host, self.port);
         let timeouts = self.timeouts;
-        self.transcript
-            .note(format!("[{label}] connects to {addr}"));
+        self.transcript.note(format!("[{label}] connects to {addr}"));
         match TcpStream::connect_timeout(&addr, timeouts.io) {
             Ok(stream) => Ok(Conn::new(
                 stream,
@@ -318,11 +244,8 @@ impl Server {
             )),
             Err(e) => {
                 self.expect_alive(&format!("before {label} connected"))?;
-                Err(Failure::new(
-                    FailureKind::Refused,
-                    format!("{label} could not connect to {} at {addr}", self.role),
-                )
-                .detail(format!("the error was: {e}")))
+                Err(Failure::new(FailureKind::Refused, format!("{label} could not connect to {} at {addr}", self.role))
+                    .detail(format!("the error was: {e}")))
             }
         }
     }
@@ -333,12 +256,7 @@ impl Server {
         let process = self.process();
         match process.exit_status() {
             None => Ok(()),
-            Some(status) => Err(diagnose::exited(
-                &self.role,
-                when,
-                status,
-                &process.final_stderr(),
-            )),
+            Some(status) => Err(diagnose::exited(&self.role, when, status, &process.final_stderr())),
         }
     }
 }
@@ -388,13 +306,8 @@ fn start_failed(role: &str, host: IpAddr, port: u16, status: ExitStatus, stderr:
             "port {port} was taken by another program just before {role} could bind it; run the grader again"
         ));
     }
-    let failure = diagnose::exited(
-        role,
-        &format!("before it listened on {host}:{port}"),
-        status,
-        stderr,
-    )
-    .expected(format!("{role} keeps running, listening on {host}:{port}"));
+    let failure = diagnose::exited(role, &format!("before it listened on {host}:{port}"), status, stderr)
+        .expected(format!("{role} keeps running, listening on {host}:{port}"));
     if stderr.to_lowercase().contains("in use") && failure.hint.is_none() {
         // Port {port} itself was free: it must have tried another one.
         return failure.with_hint(&format!(
@@ -404,25 +317,15 @@ fn start_failed(role: &str, host: IpAddr, port: u16, status: ExitStatus, stderr:
     failure
 }
 
-fn not_listening(
-    role: &str,
-    host: IpAddr,
-    port: u16,
-    process: &Process,
-    waited: Duration,
-) -> Failure {
+fn not_listening(role: &str, host: IpAddr, port: u16, process: &Process, waited: Duration) -> Failure {
     let elsewhere = listening::addresses_of_group(Proto::Tcp, process.pid());
-    let summary = format!(
-        "{role} did not listen on {host}:{port} (waited {:.1} s)",
-        waited.as_secs_f32()
-    );
-    let mut failure = Failure::new(FailureKind::Timeout, summary).expected(format!(
-        "a TCP socket listening on {host}:{port} (from --host {host} --port {port})"
-    ));
+    let summary = format!("{role} did not listen on {host}:{port} (waited {:.1} s)", waited.as_secs_f32());
+    let mut failure = Failure::new(FailureKind::Timeout, summary)
+        .expected(format!("a TCP socket listening on {host}:{port} (from --host {host} --port {port})"));
     if elsewhere.is_empty() {
-        failure = failure.got("no listening socket").with_hint(
-            "a server must bind() and listen() on the --host and --port it is given, before anything else",
-        );
+        failure = failure
+            .got("no listening socket")
+            .with_hint("a server must bind() and listen() on the --host and --port it is given, before anything else");
     } else {
         let list: Vec<String> = elsewhere.iter().map(|a| a.to_string()).collect();
         failure.kind = FailureKind::Mismatch;
@@ -464,25 +367,14 @@ impl<'h> ClientStart<'h> {
 
     /// Starts the client and returns at once, to play its server meanwhile.
     pub fn start(self) -> Result<Client, Failure> {
-        let ClientStart {
-            harness,
-            role,
-            host,
-            port,
-            args,
-            stdin,
-        } = self;
+        let ClientStart { harness, role, host, port, args, stdin } = self;
         let mut full = vec!["--host".to_string(), host.to_string()];
         if let Some(port) = port {
             full.extend(["--port".to_string(), port.to_string()]);
         }
         full.extend(args);
         let process = harness.launch(&role, full, stdin)?;
-        Ok(Client {
-            process,
-            timeouts: harness.env.timeouts,
-            role,
-        })
+        Ok(Client { process, timeouts: harness.env.timeouts, role })
     }
 
     /// Starts the client and waits for it to exit.
@@ -521,23 +413,14 @@ impl Client {
             )
             .expected("the client exits once it has printed its replies".to_string())
             .with_hint("a client must not wait forever: use a read timeout, and exit when its work is done");
-            return Err(diagnose::explain_stderr(
-                failure,
-                &self.role,
-                &process.stderr.text(),
-            ));
+            return Err(diagnose::explain_stderr(failure, &self.role, &process.stderr.text()));
         };
         // Output may still be in the pipes when the exit is seen; the pipes close when
         // the program (and any child of it) is gone.
         let drained = Instant::now() + timeouts.io;
         process.stdout.wait_closed(drained);
         process.stderr.wait_closed(drained);
-        Ok(ClientRun {
-            role: self.role.clone(),
-            status,
-            stdout: process.stdout.text(),
-            stderr: process.stderr.text(),
-        })
+        Ok(ClientRun { role: self.role.clone(), status, stdout: process.stdout.text(), stderr: process.stderr.text() })
     }
 }
 
@@ -552,10 +435,7 @@ pub struct ClientRun {
 impl ClientRun {
     /// Its stdout lines, without `\r`.
     pub fn lines(&self) -> Vec<String> {
-        self.stdout
-            .lines()
-            .map(|l| l.trim_end_matches('\r').to_string())
-            .collect()
+        self.stdout.lines().map(|l| l.trim_end_matches('\r').to_string()).collect()
     }
 
     /// It exited with status 0.
@@ -563,13 +443,8 @@ impl ClientRun {
         if self.status.success() {
             return Ok(());
         }
-        Err(diagnose::exited(
-            &self.role,
-            "instead of exiting with status 0",
-            self.status,
-            &self.stderr,
-        )
-        .expected("exit status 0".to_string()))
+        Err(diagnose::exited(&self.role, "instead of exiting with status 0", self.status, &self.stderr)
+            .expected("exit status 0".to_string()))
     }
 
     /// It printed exactly these lines on stdout (a trailing empty line is allowed).
@@ -583,11 +458,7 @@ impl ClientRun {
         }
         let mut failure = Failure::mismatch(format!("{} printed the wrong output", self.role))
             .expected(quote_lines(expected))
-            .got(if got.is_empty() {
-                "nothing on stdout".to_string()
-            } else {
-                quote_lines(&got)
-            });
+            .got(if got.is_empty() { "nothing on stdout".to_string() } else { quote_lines(&got) });
         if let Some(line) = got.iter().zip(expected).position(|(g, e)| g != e) {
             failure = failure.detail(format!("the first wrong line is line {}", line + 1));
         }
@@ -609,32 +480,22 @@ impl ClientRun {
             return Err(diagnose::explain_stderr(failure, &self.role, &self.stderr));
         }
         if let Some(crash) = diagnose::crash_report(&self.stderr) {
-            return Err(Failure::mismatch(format!(
-                "{} printed {crash} instead of one clear line",
-                self.role
-            ))
-            .expected(expected.to_string())
-            .got(self.stderr.trim_end().to_string())
-            .with_hint("catch the error and print one line to stderr, then exit with status 1"));
+            return Err(Failure::mismatch(format!("{} printed {crash} instead of one clear line", self.role))
+                .expected(expected.to_string())
+                .got(self.stderr.trim_end().to_string())
+                .with_hint("catch the error and print one line to stderr, then exit with status 1"));
         }
         if self.stderr.trim().is_empty() {
-            return Err(Failure::mismatch(format!(
-                "{} exited 1 without saying why on stderr",
-                self.role
-            ))
-            .expected(expected.to_string())
-            .got("nothing on stderr".to_string()));
+            return Err(Failure::mismatch(format!("{} exited 1 without saying why on stderr", self.role))
+                .expected(expected.to_string())
+                .got("nothing on stderr".to_string()));
         }
         Ok(())
     }
 }
 
 fn quote_lines(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|l| crate::transcript::escape(l.as_bytes()))
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines.iter().map(|l| crate::transcript::escape(l.as_bytes())).collect::<Vec<_>>().join("\n")
 }
 
 /// A TCP server played by the grader, for a student's client to connect to.
@@ -666,8 +527,7 @@ impl ScriptedServer {
                 let _ = stream.set_nonblocking(false);
                 self.accepted += 1;
                 let label = format!("{} conn {}", client.role, self.accepted);
-                self.transcript
-                    .note(format!("[{label}] {} connected", client.role));
+                self.transcript.note(format!("[{label}] {} connected", client.role));
                 Ok(Conn::new(
                     stream,
                     label,

@@ -34,25 +34,13 @@ impl<W: Write> Human<W> {
         lab_titles: Vec<(String, String)>,
         reproduce: Box<dyn Fn(&str) -> String>,
     ) -> Self {
-        Human {
-            out,
-            verbose,
-            id_width,
-            lab_titles,
-            current_lab: None,
-            reproduce,
-        }
+        Human { out, verbose, id_width, lab_titles, current_lab: None, reproduce }
     }
 
     /// Writes one check's result; called as each check finishes, in plan order.
     pub fn check(&mut self, r: &CheckReport) -> io::Result<()> {
         if self.current_lab.as_deref() != Some(&r.lab) {
-            let title = self
-                .lab_titles
-                .iter()
-                .find(|(lab, _)| *lab == r.lab)
-                .map(|(_, t)| t.as_str())
-                .unwrap_or("");
+            let title = self.lab_titles.iter().find(|(lab, _)| *lab == r.lab).map(|(_, t)| t.as_str()).unwrap_or("");
             let gap = if self.current_lab.is_some() { "\n" } else { "" };
             writeln!(self.out, "{gap}{BOLD}{}{BOLD:#}: {title}", r.lab)?;
             self.current_lab = Some(r.lab.clone());
@@ -64,13 +52,7 @@ impl<W: Write> Human<W> {
             Status::Error => (":/", ERROR),
         };
         let points = format!("{}/{}", r.points, r.max_points);
-        writeln!(
-            self.out,
-            "  {style}{face}{style:#} {:<w$}  {points:>5}  {}",
-            r.id,
-            r.name,
-            w = self.id_width
-        )?;
+        writeln!(self.out, "  {style}{face}{style:#} {:<w$}  {points:>5}  {}", r.id, r.name, w = self.id_width)?;
         let pad = "       ";
         if let Some(failure) = &r.failure {
             self.failure(failure, r.status, pad)?;
@@ -78,22 +60,14 @@ impl<W: Write> Human<W> {
             writeln!(self.out, "{pad}{SKIP}{message}{SKIP:#}")?;
         }
         if r.status.failed() || r.status == Status::Error {
-            writeln!(
-                self.out,
-                "{pad}{DIM}run only this check: {}{DIM:#}",
-                (self.reproduce)(&r.id)
-            )?;
+            writeln!(self.out, "{pad}{DIM}run only this check: {}{DIM:#}", (self.reproduce)(&r.id))?;
         }
         if self.verbose && !r.transcript.is_empty() {
             writeln!(self.out, "{pad}{DIM}transcript:{DIM:#}")?;
             for event in &r.transcript {
                 let line = event.render();
                 for (i, part) in line.lines().enumerate() {
-                    let lead = if i == 0 {
-                        format!("{:>6}ms ", event.at_ms)
-                    } else {
-                        " ".repeat(9)
-                    };
+                    let lead = if i == 0 { format!("{:>6}ms ", event.at_ms) } else { " ".repeat(9) };
                     writeln!(self.out, "{pad}  {DIM}{lead}{DIM:#}{part}")?;
                 }
             }
@@ -110,14 +84,8 @@ impl<W: Write> Human<W> {
             _ => "",
         };
         writeln!(self.out, "{pad}{style}{label}{}{style:#}", f.summary)?;
-        let field = |name: &str, value: &Option<String>| {
-            value.as_ref().map(|v| (name.to_string(), v.clone()))
-        };
-        let fields = [
-            field("sent", &f.sent),
-            field("expected", &f.expected),
-            field("got", &f.got),
-        ];
+        let field = |name: &str, value: &Option<String>| value.as_ref().map(|v| (name.to_string(), v.clone()));
+        let fields = [field("sent", &f.sent), field("expected", &f.expected), field("got", &f.got)];
         for (name, value) in fields.into_iter().flatten() {
             self.block(pad, &format!("{name}:"), &value)?;
         }
@@ -149,11 +117,7 @@ impl<W: Write> Human<W> {
     pub fn finish(&mut self, report: &Report) -> io::Result<()> {
         let style = if report.all_passed() { PASS } else { FAIL };
         let mut counts = vec![format!("{} passed", report.passed)];
-        for (n, what) in [
-            (report.failed, "failed"),
-            (report.skipped, "skipped"),
-            (report.errors, "grader errors"),
-        ] {
+        for (n, what) in [(report.failed, "failed"), (report.skipped, "skipped"), (report.errors, "grader errors")] {
             if n > 0 {
                 counts.push(format!("{n} {what}"));
             }

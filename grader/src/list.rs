@@ -39,34 +39,12 @@ pub fn run(args: &ListArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for lab in LABS {
-        writeln!(
-            out,
-            "{}: {} ({} points, handout {})",
-            lab.name,
-            lab.title,
-            lab.max_points(),
-            lab.handout()
-        )?;
-        let roles: Vec<String> = lab
-            .roles
-            .iter()
-            .map(|r| format!("{} (port {})", r.name, r.default_port))
-            .collect();
+        writeln!(out, "{}: {} ({} points, handout {})", lab.name, lab.title, lab.max_points(), lab.handout())?;
+        let roles: Vec<String> = lab.roles.iter().map(|r| format!("{} (port {})", r.name, r.default_port)).collect();
         writeln!(out, "  programs: {}", roles.join(", "))?;
-        let width = lab
-            .checks
-            .iter()
-            .map(|c| lab.check_id(c).len())
-            .max()
-            .unwrap_or(0);
+        let width = lab.checks.iter().map(|c| lab.check_id(c).len()).max().unwrap_or(0);
         for check in lab.checks {
-            writeln!(
-                out,
-                "  {:<width$}  {:>2}  {}",
-                lab.check_id(check),
-                check.points,
-                check.name
-            )?;
+            writeln!(out, "  {:<width$}  {:>2}  {}", lab.check_id(check), check.points, check.name)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -12,6 +12,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::proctable;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Proto {
     Tcp,
@@ -55,9 +57,9 @@ struct Entry {
 /// wildcard address, which also receives what is sent to `host`.
 pub fn is_ready(proto: Proto, host: IpAddr, port: u16) -> bool {
     match method() {
-        Method::ProcNet => ready_entries(proto).iter().any(|e| {
-            e.addr.port() == port && (e.addr.ip() == host || e.addr.ip().is_unspecified())
-        }),
+        Method::ProcNet => ready_entries(proto)
+            .iter()
+            .any(|e| e.addr.port() == port && (e.addr.ip() == host || e.addr.ip().is_unspecified())),
         Method::BindProbe => bind_probe(proto, SocketAddr::new(host, port)),
     }
 }
@@ -70,11 +72,8 @@ pub fn addresses_of_group(proto: Proto, pgid: u32) -> Vec<SocketAddr> {
     if inodes.is_empty() {
         return Vec::new();
     }
-    let mut found: Vec<SocketAddr> = ready_entries(proto)
-        .into_iter()
-        .filter(|e| inodes.contains(&e.inode))
-        .map(|e| e.addr)
-        .collect();
+    let mut found: Vec<SocketAddr> =
+        ready_entries(proto).into_iter().filter(|e| inodes.contains(&e.inode)).map(|e| e.addr).collect();
     found.sort();
     found.dedup();
     found
@@ -140,11 +139,7 @@ fn parse_table(text: &str, listen_only: bool) -> Vec<Entry> {
 fn parse_socket_addr(field: &str) -> Option<SocketAddr> {
     let (ip_hex, port_hex) = field.split_once(':')?;
     let port = u16::from_str_radix(port_hex, 16).ok()?;
-    let word = |i: usize| {
-        u32::from_str_radix(ip_hex.get(i * 8..i * 8 + 8)?, 16)
-            .ok()
-            .map(u32::to_ne_bytes)
-    };
+    let word = |i: usize| u32::from_str_radix(ip_hex.get(i * 8..i * 8 + 8)?, 16).ok().map(u32::to_ne_bytes);
     let ip: IpAddr = match ip_hex.len() {
         8 => Ipv4Addr::from(word(0)?).into(),
         32 => {
@@ -163,41 +158,18 @@ fn parse_socket_addr(field: &str) -> Option<SocketAddr> {
 /// The inodes of the sockets held open by any process of a process group.
 fn socket_inodes_of_group(pgid: u32) -> HashSet<u64> {
     let mut inodes = HashSet::new();
-    let Ok(procs) = fs::read_dir("/proc") else {
-        return inodes;
-    };
-    for entry in procs.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        if process_group_of(pid) != Some(pgid) {
-            continue;
-        }
-        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
-            continue;
-        };
+    for member in proctable::members(pgid) {
+        let Ok(fds) = fs::read_dir(format!("/proc/{}/fd", member.pid)) else { continue };
         for fd in fds.flatten() {
             if let Ok(target) = fs::read_link(fd.path()) {
                 let target = target.to_string_lossy();
-                if let Some(inode) = target
-                    .strip_prefix("socket:[")
-                    .and_then(|t| t.strip_suffix(']'))
-                {
+                if let Some(inode) = target.strip_prefix("socket:[").and_then(|t| t.strip_suffix(']')) {
                     inodes.extend(inode.parse::<u64>().ok());
                 }
             }
         }
     }
     inodes
-}
-
-/// The process group of a process, from /proc/PID/stat (field 5, after the command
-/// name in parentheses, which may itself contain spaces and parentheses).
-pub fn process_group_of(pid: u32) -> Option<u32> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(2)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -226,7 +198,7 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         assert!(is_ready(Proto::Tcp, "127.0.0.1".parse().unwrap(), port));
         if method() == Method::ProcNet {
-            let own_group = process_group_of(std::process::id()).unwrap();
+            let own_group = proctable::state_and_group(std::process::id()).unwrap().1;
             let addrs = addresses_of_group(Proto::Tcp, own_group);
             assert!(addrs.iter().any(|a| a.port() == port), "{addrs:?}");
         }

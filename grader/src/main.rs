@@ -19,6 +19,7 @@ mod listening;
 mod outcome;
 mod ports;
 mod process;
+mod proctable;
 mod programs;
 mod registry;
 mod report;
@@ -32,11 +33,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(
-    name = "grader",
-    version,
-    about = "Grades socket-labs programs over real TCP, UDP and multicast sockets"
-)]
+#[command(name = "grader", version, about = "Grades socket-labs programs over real TCP, UDP and multicast sockets")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,6 +78,11 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(&args),
         Command::Test(args) => grade::run(args, cli.root.as_deref()),
     };
+    if process::interrupted() {
+        // The interrupt handler is cleaning up and will exit; a run it cut short has
+        // no verdict, whatever its checks said.
+        return ExitCode::from(130);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -124,9 +124,7 @@ pub trait Hint<T> {
 impl<T> Hint<T> for Result<T, Failure> {
     fn hint(self, hint: &str) -> Result<T, Failure> {
         self.map_err(|mut f| {
-            if f.hint.is_none()
-                && !matches!(f.kind, FailureKind::GraderError | FailureKind::Skipped)
-            {
+            if f.hint.is_none() && !matches!(f.kind, FailureKind::GraderError | FailureKind::Skipped) {
                 f.hint = Some(hint.to_string());
             }
             f

@@ -28,10 +28,7 @@ pub fn free_port() -> io::Result<u16> {
     let mut guard = ALLOCATOR.lock().unwrap_or_else(|e| e.into_inner());
     // A random start keeps two graders running at once (a class graded in parallel)
     // apart; the rest of the search is sequential.
-    let alloc = guard.get_or_insert_with(|| Allocator {
-        next: fastrand::u16(FIRST..END),
-        handed_out: HashSet::new(),
-    });
+    let alloc = guard.get_or_insert_with(|| Allocator { next: fastrand::u16(FIRST..END), handed_out: HashSet::new() });
     for _ in FIRST..END {
         let port = alloc.next;
         alloc.next = if port + 1 >= END { FIRST } else { port + 1 };
@@ -44,8 +41,5 @@ pub fn free_port() -> io::Result<u16> {
             return Ok(port);
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::AddrInUse,
-        "no free port left in 20000..32000",
-    ))
+    Err(io::Error::new(io::ErrorKind::AddrInUse, "no free port left in 20000..32000"))
 }

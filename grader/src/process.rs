@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
@@ -19,6 +20,8 @@ use nix::unistd::Pid;
 use tempfile::TempDir;
 
 use crate::capture::Capture;
+use crate::deadline::poll_until;
+use crate::proctable;
 use crate::transcript::Transcript;
 
 /// Resource limits for an untrusted program. The defaults stop a runaway program
@@ -34,12 +37,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            cpu_seconds: 60,
-            file_size: 256 << 20,
-            open_files: 4096,
-            address_space: None,
-        }
+        Limits { cpu_seconds: 60, file_size: 256 << 20, open_files: 4096, address_space: None }
     }
 }
 
@@ -115,10 +113,7 @@ fn wait_slot(slot: &ExitSlot, deadline: Instant) -> Option<ExitStatus> {
         if now >= deadline {
             return None;
         }
-        status = cond
-            .wait_timeout(status, deadline - now)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
+        status = cond.wait_timeout(status, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
     }
     *status
 }
@@ -143,11 +138,7 @@ impl Process {
             .current_dir(cwd)
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LIB_BACKTRACE")
-            .stdin(if spec.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
+            .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
@@ -162,6 +153,9 @@ impl Process {
         // Register before the group can exist, so an interrupt during spawn is covered;
         // the lock is held across the spawn for that reason.
         let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+        if interrupted() {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "the grader is stopping"));
+        }
         let mut child = command.spawn()?;
         let pid = child.id();
         live.push((pid, dir.as_ref().map(|d| d.path().to_path_buf())));
@@ -169,18 +163,9 @@ impl Process {
 
         let label = spec.label;
         let cap = spec.output_cap;
-        let stdout = Capture::spawn(
-            child.stdout.take().expect("piped"),
-            cap,
-            label.clone(),
-            transcript.clone(),
-        );
-        let stderr = Capture::spawn(
-            child.stderr.take().expect("piped"),
-            cap,
-            format!("{label} stderr"),
-            transcript.clone(),
-        );
+        let stdout = Capture::spawn(child.stdout.take().expect("piped"), cap, label.clone(), transcript.clone());
+        let stderr =
+            Capture::spawn(child.stderr.take().expect("piped"), cap, format!("{label} stderr"), transcript.clone());
         if let (Some(data), Some(mut stdin)) = (spec.stdin, child.stdin.take()) {
             // A thread of its own: a program that does not read its stdin must not
             // block the grader.
@@ -194,18 +179,10 @@ impl Process {
             let status = child.wait();
             let (lock, cond) = &*slot;
             // If wait itself failed, the child is gone all the same: say killed.
-            *lock.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some(status.unwrap_or_else(|_| ExitStatus::from_raw(9)));
+            *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(status.unwrap_or_else(|_| ExitStatus::from_raw(9)));
             cond.notify_all();
         });
-        Ok(Process {
-            pid,
-            dir,
-            exit,
-            stdout,
-            stderr,
-            stopped: false,
-        })
+        Ok(Process { pid, dir, exit, stdout, stderr, stopped: false })
     }
 
     pub fn pid(&self) -> u32 {
@@ -215,10 +192,7 @@ impl Process {
     /// A handle that sees whether the program has exited and what it printed to
     /// stderr, for connections to explain a failure ("the server exited").
     pub fn watch(&self) -> Watch {
-        Watch {
-            exit: self.exit.clone(),
-            stderr: self.stderr.clone(),
-        }
+        Watch { exit: self.exit.clone(), stderr: self.stderr.clone() }
     }
 
     /// Its working directory (the fresh temporary one), if it has one.
@@ -256,9 +230,7 @@ impl Process {
         // Always: the leader may be gone while a child it forked still runs.
         let _ = killpg(group, Signal::SIGKILL);
         self.wait_exit(Instant::now() + std::time::Duration::from_secs(5));
-        LIVE.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|(pid, _)| *pid != self.pid);
+        LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(pid, _)| *pid != self.pid);
     }
 }
 
@@ -268,16 +240,44 @@ impl Drop for Process {
     }
 }
 
-/// Kills every live process group and removes their directories. Called from the
-/// interrupt handler, after which the grader exits.
+/// Kills every live process group, waits (boundedly) until they are gone, and removes
+/// their directories. Called from the interrupt handler, after which the grader exits.
 pub fn kill_all_live() {
     let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
-    for (pid, dir) in live.iter() {
+    // Under the lock: from now on no program can start, so none escapes the sweep.
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    for (pid, _) in live.iter() {
         let _ = killpg(Pid::from_raw(*pid as i32), Signal::SIGKILL);
+    }
+    let deadline = Instant::now() + std::time::Duration::from_secs(2);
+    for (pid, dir) in live.iter() {
+        wait_group_gone(*pid, deadline);
         if let Some(dir) = dir {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
+}
+
+/// Whether the grader was interrupted; its exit status must then say so (130).
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Waits until no process of group `pgid` is left, but for zombies (dead, waiting to be
+/// reaped by their parent), until `deadline`. SIGKILL is delivered at once but a
+/// process takes a moment to die. Without /proc, whether the group can still be
+/// signalled is the test.
+fn wait_group_gone(pgid: u32, deadline: Instant) -> bool {
+    let gone = || {
+        if proctable::available() {
+            proctable::members(pgid).iter().all(|m| m.state == 'Z' || m.state == 'X')
+        } else {
+            killpg(Pid::from_raw(pgid as i32), None).is_err()
+        }
+    };
+    poll_until(deadline, || gone().then_some(())).is_some()
 }
 
 /// Describes an exit status as a sentence fragment: "exited with status 1", "was
@@ -288,9 +288,7 @@ pub fn describe_exit(status: ExitStatus) -> String {
     }
     match status.signal() {
         Some(sig) => {
-            let name = Signal::try_from(sig)
-                .map(|s| s.as_str())
-                .unwrap_or("an unknown signal");
+            let name = Signal::try_from(sig).map(|s| s.as_str()).unwrap_or("an unknown signal");
             let why = match sig {
                 11 => " (a crash: invalid memory access)",
                 6 => " (an abort)",

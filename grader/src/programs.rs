@@ -44,13 +44,9 @@ pub fn parse_cmd(text: &str, cwd: &Path, known_roles: &[&str]) -> Result<CmdOver
     };
     let role = role.trim();
     if !known_roles.contains(&role) {
-        bail!(
-            "--cmd {text:?}: there is no role {role:?}; roles are: {}",
-            known_roles.join(", ")
-        );
+        bail!("--cmd {text:?}: there is no role {role:?}; roles are: {}", known_roles.join(", "));
     }
-    let words = shell_words::split(command)
-        .with_context(|| format!("--cmd {role}: cannot split {command:?}"))?;
+    let words = shell_words::split(command).with_context(|| format!("--cmd {role}: cannot split {command:?}"))?;
     let Some((program, args)) = words.split_first() else {
         bail!("--cmd {role}: the command is empty");
     };
@@ -77,14 +73,7 @@ pub fn parse_cmd(text: &str, cwd: &Path, known_roles: &[&str]) -> Result<CmdOver
             }
         })
         .collect();
-    Ok(CmdOverride {
-        role: role.to_string(),
-        launcher: Launcher {
-            program,
-            args,
-            shown: command.trim().to_string(),
-        },
-    })
+    Ok(CmdOverride { role: role.to_string(), launcher: Launcher { program, args, shown: command.trim().to_string() } })
 }
 
 /// Every role of `labs` with its launcher, building the Rust programs that are needed
@@ -98,17 +87,9 @@ pub fn resolve(
     build_timeout: Duration,
     progress: &mut dyn FnMut(&str),
 ) -> Result<HashMap<String, Result<Launcher, Failure>>> {
-    let from_cmd = |role: &str| {
-        cmds.iter()
-            .rev()
-            .find(|c| c.role == role)
-            .map(|c| c.launcher.clone())
-    };
-    let needs_build: Vec<&Lab> = labs
-        .iter()
-        .copied()
-        .filter(|lab| lab.roles.iter().any(|r| from_cmd(r.name).is_none()))
-        .collect();
+    let from_cmd = |role: &str| cmds.iter().rev().find(|c| c.role == role).map(|c| c.launcher.clone());
+    let needs_build: Vec<&Lab> =
+        labs.iter().copied().filter(|lab| lab.roles.iter().any(|r| from_cmd(r.name).is_none())).collect();
     let package = |lab: &Lab| match source {
         Source::Labs => lab.package(),
         Source::Solutions => lab.solution_package(),
@@ -117,11 +98,7 @@ pub fn resolve(
         None
     } else {
         let packages: Vec<String> = needs_build.iter().map(|lab| package(lab)).collect();
-        progress(&format!(
-            "building {} (cargo build -p {})",
-            packages.join(", "),
-            packages.join(" -p ")
-        ));
+        progress(&format!("building {} (cargo build -p {})", packages.join(", "), packages.join(" -p ")));
         Some(cargo::build(root, &packages, build_timeout)?)
     };
 
@@ -142,12 +119,7 @@ pub fn resolve(
                             args: Vec::new(),
                             shown: format!("cargo run -q -p {} --bin {binary} --", package(lab)),
                         }),
-                        None => Err(build_failure(
-                            &dir,
-                            &package(lab),
-                            &root.join(&dir).join("Cargo.toml"),
-                            built,
-                        )),
+                        None => Err(build_failure(&dir, &package(lab), &root.join(&dir).join("Cargo.toml"), built)),
                     }
                 }
                 (None, None) => unreachable!("a role without --cmd makes its lab build"),
@@ -159,11 +131,7 @@ pub fn resolve(
 }
 
 fn build_failure(dir: &str, package: &str, manifest: &Path, built: &cargo::Built) -> Failure {
-    let errors = built
-        .errors
-        .get(manifest)
-        .map(String::as_str)
-        .unwrap_or(built.stderr.as_str());
+    let errors = built.errors.get(manifest).map(String::as_str).unwrap_or(built.stderr.as_str());
     Failure::new(FailureKind::BuildFailed, format!("{dir} does not compile"))
         .detail(cargo::first_errors(errors))
         .with_hint(&format!(

@@ -88,11 +88,7 @@ mod tests {
         let mut ids = HashSet::new();
         for lab in LABS {
             for check in lab.checks {
-                assert!(
-                    ids.insert(lab.check_id(check)),
-                    "duplicate id {}",
-                    lab.check_id(check)
-                );
+                assert!(ids.insert(lab.check_id(check)), "duplicate id {}", lab.check_id(check));
                 assert!(!check.name.is_empty() && check.points > 0, "{}", check.slug);
                 for after in check.after {
                     let position = |slug: &str| lab.checks.iter().position(|c| c.slug == slug);

@@ -44,12 +44,8 @@ pub fn run(
     // Checks run in waves: a check goes in the wave after its last prerequisite.
     for wave in waves(plan) {
         // Every prerequisite of this wave ran in an earlier one.
-        let passed: HashSet<String> = results
-            .iter()
-            .flatten()
-            .filter(|r| r.status == Status::Pass)
-            .map(|r| r.id.clone())
-            .collect();
+        let passed: HashSet<String> =
+            results.iter().flatten().filter(|r| r.status == Status::Pass).map(|r| r.id.clone()).collect();
         let next = AtomicUsize::new(0);
         let (tx, rx) = mpsc::channel::<(usize, CheckReport)>();
         std::thread::scope(|scope| {
@@ -83,10 +79,7 @@ pub fn run(
             }
         });
     }
-    results
-        .into_iter()
-        .map(|r| r.expect("every planned check has run"))
-        .collect()
+    results.into_iter().map(|r| r.expect("every planned check has run")).collect()
 }
 
 /// Groups plan indices into waves: prerequisites always in an earlier wave.
@@ -112,21 +105,14 @@ fn waves(plan: &[Planned]) -> Vec<Vec<usize>> {
 }
 
 fn unmet_prerequisite(planned: Planned, passed: &HashSet<String>) -> Option<String> {
-    planned
-        .check
-        .after
-        .iter()
-        .map(|slug| format!("{}/{slug}", planned.lab.name))
-        .find(|id| !passed.contains(id))
+    planned.check.after.iter().map(|slug| format!("{}/{slug}", planned.lab.name)).find(|id| !passed.contains(id))
 }
 
 /// The seed of one check: the run's seed mixed with the check's id, so `--check ID
 /// --seed N` repeats exactly what that check did in the full run.
 fn check_seed(seed: u64, id: &str) -> u64 {
     // FNV-1a: stable across Rust versions, unlike the standard library's hasher.
-    id.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    id.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
@@ -135,24 +121,19 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
     let mut harness = Harness::new(env, check_seed(seed, &id));
     // A panic in a check is a bug of the grader; it must not take the run down, and it
     // is reported as the grader's error, not as the student's failure.
-    let outcome = catch_unwind(AssertUnwindSafe(|| (planned.check.run)(&mut harness)))
-        .unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(Failure::grader(format!(
-                "the grader's check panicked: {what}"
-            )))
-        });
+    let outcome = catch_unwind(AssertUnwindSafe(|| (planned.check.run)(&mut harness))).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(Failure::grader(format!("the grader's check panicked: {what}")))
+    });
     let transcript = harness.transcript();
     let duration_ms = started.elapsed().as_millis() as u64;
     let (status, points, failure) = match outcome {
         Ok(()) => (Status::Pass, planned.check.points, None),
-        Err(failure) if failure.kind == crate::outcome::FailureKind::Skipped => {
-            (Status::Skipped, 0, Some(failure))
-        }
+        Err(failure) if failure.kind == crate::outcome::FailureKind::Skipped => (Status::Skipped, 0, Some(failure)),
         Err(failure) => (Status::of(&failure), 0, Some(failure)),
     };
     CheckReport {

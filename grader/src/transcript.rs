@@ -54,10 +54,7 @@ pub struct Transcript {
 
 impl Default for Transcript {
     fn default() -> Self {
-        Transcript {
-            start: Instant::now(),
-            events: Arc::default(),
-        }
+        Transcript { start: Instant::now(), events: Arc::default() }
     }
 }
 
@@ -66,18 +63,10 @@ impl Transcript {
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         if events.len() < MAX_EVENTS {
             let at_ms = self.start.elapsed().as_millis() as u64;
-            events.push(Event {
-                at_ms,
-                kind,
-                text: text.into(),
-            });
+            events.push(Event { at_ms, kind, text: text.into() });
         } else if events.len() == MAX_EVENTS {
             let at_ms = self.start.elapsed().as_millis() as u64;
-            events.push(Event {
-                at_ms,
-                kind: EventKind::Note,
-                text: "transcript cut here".into(),
-            });
+            events.push(Event { at_ms, kind: EventKind::Note, text: "transcript cut here".into() });
         }
     }
 
@@ -86,10 +75,7 @@ impl Transcript {
     }
 
     pub fn events(&self) -> Vec<Event> {
-        self.events
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

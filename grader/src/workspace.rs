@@ -11,18 +11,13 @@ pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf> {
         if is_root(root) {
             return Ok(root.to_path_buf());
         }
-        bail!(
-            "{} is not a socket-labs workspace (no Cargo.toml and labs/ there)",
-            root.display()
-        );
+        bail!("{} is not a socket-labs workspace (no Cargo.toml and labs/ there)", root.display());
     }
     let cwd = std::env::current_dir()?;
     if let Some(root) = cwd.ancestors().find(|dir| is_root(dir)) {
         return Ok(root.to_path_buf());
     }
-    let built_in = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf);
+    let built_in = Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf);
     match built_in {
         Some(root) if is_root(&root) => Ok(root),
         _ => bail!(

@@ -10,10 +10,7 @@ use tempfile::TempDir;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is inside the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
 }
 
 /// The grader binary, built once per test process (the tests package cannot depend on
@@ -30,21 +27,13 @@ pub fn grader_path() -> &'static Path {
         assert!(status.success(), "the grader builds");
         // target/debug/deps/this-test -> target/debug/grader
         let exe = std::env::current_exe().expect("own path");
-        exe.parent()
-            .and_then(Path::parent)
-            .expect("target/debug")
-            .join("grader")
+        exe.parent().and_then(Path::parent).expect("target/debug").join("grader")
     })
 }
 
 /// The Python fixtures of a lab: tests/fixtures/LAB/FILE.
 pub fn fixture(lab: &str, file: &str) -> String {
-    root()
-        .join("tests/fixtures")
-        .join(lab)
-        .join(file)
-        .to_string_lossy()
-        .into_owned()
+    root().join("tests/fixtures").join(lab).join(file).to_string_lossy().into_owned()
 }
 
 /// A grader run whose programs' temporary directories all go into a folder of its own
@@ -56,10 +45,7 @@ pub struct Run {
 
 impl Run {
     pub fn code(&self) -> i32 {
-        self.output
-            .status
-            .code()
-            .expect("the grader exited, not killed")
+        self.output.status.code().expect("the grader exited, not killed")
     }
 
     pub fn stdout(&self) -> String {
@@ -72,47 +58,29 @@ impl Run {
 
     /// The JSON report on stdout.
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.output.stdout).unwrap_or_else(|e| {
-            panic!(
-                "JSON report: {e}\nstdout: {}\nstderr: {}",
-                self.stdout(),
-                self.stderr()
-            )
-        })
+        serde_json::from_slice(&self.output.stdout)
+            .unwrap_or_else(|e| panic!("JSON report: {e}\nstdout: {}\nstderr: {}", self.stdout(), self.stderr()))
     }
 
     /// Asserts that the run left no program running and no temporary directory behind.
     pub fn assert_nothing_left(&self) {
         assert_no_process_in(self.tmp.path());
-        let left: Vec<_> = std::fs::read_dir(self.tmp.path())
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        assert!(
-            left.is_empty(),
-            "temporary directories left behind: {left:?}"
-        );
+        let left: Vec<_> = std::fs::read_dir(self.tmp.path()).unwrap().flatten().map(|e| e.path()).collect();
+        assert!(left.is_empty(), "temporary directories left behind: {left:?}");
     }
 }
 
 /// A grader command with TMPDIR set to `tmp`, run in the workspace.
 pub fn grader_command(tmp: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(grader_path());
-    cmd.current_dir(root())
-        .env("TMPDIR", tmp)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_STEP_SUMMARY");
+    cmd.current_dir(root()).env("TMPDIR", tmp).env("NO_COLOR", "1").env_remove("GITHUB_STEP_SUMMARY");
     cmd
 }
 
 /// Runs `grader ARGS...` to the end.
 pub fn grader(args: &[&str]) -> Run {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let output = grader_command(tmp.path())
-        .args(args)
-        .output()
-        .expect("the grader runs");
+    let output = grader_command(tmp.path()).args(args).output().expect("the grader runs");
     Run { tmp, output }
 }
 
@@ -125,10 +93,7 @@ pub fn grade_json(args: &[&str]) -> Run {
 
 /// The ids of the checks in a report that did not pass.
 pub fn not_passed(report: &Value) -> Vec<String> {
-    checks(report)
-        .filter(|c| c["status"] != "pass")
-        .map(|c| c["id"].as_str().unwrap().to_string())
-        .collect()
+    checks(report).filter(|c| c["status"] != "pass").map(|c| c["id"].as_str().unwrap().to_string()).collect()
 }
 
 pub fn checks(report: &Value) -> impl Iterator<Item = &Value> {
@@ -138,11 +103,7 @@ pub fn checks(report: &Value) -> impl Iterator<Item = &Value> {
 /// Asserts that no process has its working directory under `dir`.
 pub fn assert_no_process_in(dir: &Path) {
     let survivors = processes_in(dir);
-    assert!(
-        survivors.is_empty(),
-        "processes still running in {}: {survivors:?}",
-        dir.display()
-    );
+    assert!(survivors.is_empty(), "processes still running in {}: {survivors:?}", dir.display());
 }
 
 /// Processes whose working directory is under `dir` (Linux; empty elsewhere).
@@ -165,6 +126,19 @@ pub fn processes_in(dir: &Path) -> Vec<(u32, String)> {
         .collect()
 }
 
+/// The real Python interpreter (not a version manager's shim script, which costs a
+/// tenth of a second per start).
+pub fn python() -> &'static str {
+    static PYTHON: OnceLock<String> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let out = std::process::Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 is on PATH");
+        String::from_utf8(out.stdout).expect("a path").trim().to_string()
+    })
+}
+
 /// `--cmd` arguments that play every hello role with the Python fixtures, with
 /// `--bug BUG` added to `role` when given.
 pub fn hello_python(mutant: Option<(&str, &str)>) -> Vec<String> {
@@ -177,7 +151,7 @@ pub fn hello_python(mutant: Option<(&str, &str)>) -> Vec<String> {
     roles
         .iter()
         .flat_map(|(role, file)| {
-            let mut command = format!("python3 {}", fixture("hello", file));
+            let mut command = format!("{} {}", python(), fixture("hello", file));
             if let Some((bugged, bug)) = mutant {
                 if bugged == *role {
                     command.push_str(&format!(" --bug {bug}"));

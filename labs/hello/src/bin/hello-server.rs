@@ -40,7 +40,5 @@ fn serve(host: &str, port: u16) {
     //         where <data> is String::from_utf8_lossy(&buf[..n]).
     // TODO 4: an error with one client (a reset connection) must not stop the server:
     //         print it to stderr and go on to the next client.
-    todo!(
-        "hello-server: listen on {host}:{port} and reply to every read (see the TODO steps above)"
-    )
+    todo!("hello-server: listen on {host}:{port} and reply to every read (see the TODO steps above)")
 }

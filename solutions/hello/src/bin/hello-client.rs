@@ -28,16 +28,8 @@ fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            eprintln!(
-                "hello-client: no reply from {}:{} within 5 s",
-                args.host, args.port
-            );
+        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            eprintln!("hello-client: no reply from {}:{} within 5 s", args.host, args.port);
             ExitCode::FAILURE
         }
         Err(e) => {

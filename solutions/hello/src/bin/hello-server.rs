@@ -25,10 +25,7 @@ fn main() {
     let listener = match TcpListener::bind((args.host.as_str(), args.port)) {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!(
-                "hello-server: cannot listen on {}:{}: {e}",
-                args.host, args.port
-            );
+            eprintln!("hello-server: cannot listen on {}:{}: {e}", args.host, args.port);
             std::process::exit(1);
         }
     };

@@ -26,10 +26,7 @@ fn main() {
     let listener = match TcpListener::bind((args.host.as_str(), args.port)) {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!(
-                "sum-server: cannot listen on {}:{}: {e}",
-                args.host, args.port
-            );
+            eprintln!("sum-server: cannot listen on {}:{}: {e}", args.host, args.port);
             std::process::exit(1);
         }
     };
