@@ -18,6 +18,9 @@ use socket_labs_tests::{grade_json, grader, grader_command, grader_path, process
 #[case::cmd_not_on_path(&["test", "--cmd", "hello-server=no-such-program-here x"], "not on PATH")]
 #[case::cmd_missing_file(&["test", "--cmd", "hello-server=./missing.py"], "does not exist")]
 #[case::cmd_empty(&["test", "--cmd", "hello-server="], "the command is empty")]
+#[case::cmd_not_executable(&["test", "--cmd", "hello-server=./README.md"], "is not executable")]
+#[case::unknown_limit(&["test", "--limit", "ram=1G"], "there is no limit \"ram\"")]
+#[case::bad_limit(&["test", "--limit", "fsize=lots"], "not a size")]
 #[case::output_unwritable(&["test", "--output", "/nonexistent-dir/report.json"], "cannot write --output")]
 #[case::zero_jobs(&["test", "--jobs", "0"], "--jobs")]
 #[case::bad_scale(&["test", "--timeout-scale", "0"], "--timeout-scale")]
@@ -157,4 +160,123 @@ fn an_interrupted_grader_leaves_nothing_behind(#[case] signal: &str) {
     assert!(processes_in(tmp.path()).is_empty(), "survivors: {:?}", processes_in(tmp.path()));
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.path()).collect();
     assert!(left.is_empty(), "temporary directories left: {left:?}");
+}
+
+/// A workspace of its own with one lab package (`labs/hello` or `solutions/hello`) whose
+/// binaries are `bins` (name, source).
+fn workspace(dir: &str, package: &str, bins: &[(&str, &str)]) -> tempfile::TempDir {
+    let ws = tempfile::tempdir().unwrap();
+    let lab = ws.path().join(dir);
+    std::fs::create_dir_all(lab.join("src/bin")).unwrap();
+    std::fs::create_dir_all(ws.path().join("labs")).unwrap();
+    std::fs::write(ws.path().join("Cargo.toml"), format!("[workspace]\nresolver = \"2\"\nmembers = [\"{dir}\"]\n"))
+        .unwrap();
+    std::fs::write(
+        lab.join("Cargo.toml"),
+        format!("[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+    )
+    .unwrap();
+    for (name, source) in bins {
+        std::fs::write(lab.join(format!("src/bin/{name}.rs")), source).unwrap();
+    }
+    ws
+}
+
+/// One line on stderr, `grader: error: ...` saying `says`, and exit status 2.
+fn assert_one_line_error(run: &socket_labs_tests::Run, says: &str) {
+    assert_eq!(run.code(), 2, "stdout: {}\nstderr: {}", run.stdout(), run.stderr());
+    let errors: Vec<&str> = run
+        .output
+        .stderr
+        .split(|&b| b == b'\n')
+        .filter_map(|l| std::str::from_utf8(l).ok())
+        .filter(|l| l.starts_with("grader: error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr());
+    assert!(errors[0].contains(says), "{}", run.stderr());
+    assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+}
+
+/// A lab that builds but lacks a role's binary: the student's result, saying which.
+#[test]
+fn a_missing_binary_is_named() {
+    let ws = workspace("labs/hello", "hello", &[("hello-client", "fn main() {}\n")]);
+    let run = grader(&[
+        "--root",
+        ws.path().to_str().unwrap(),
+        "test",
+        "hello",
+        "--check",
+        "hello/server-replies",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let message = run.json()["checks"][0]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("labs/hello built, but has no program named hello-server"), "{message}");
+}
+
+/// The reference solutions not compiling is the grader's problem: exit 2, not a grade.
+#[test]
+fn a_solution_that_does_not_build_is_the_graders_error() {
+    let broken = "fn main() { let x: u32 = \"nope\"; }\n";
+    let ws = workspace("solutions/hello", "hello-solution", &[("ref-hello-server", broken)]);
+    let run = grader(&[
+        "--root",
+        ws.path().to_str().unwrap(),
+        "test",
+        "--solutions",
+        "hello",
+        "--check",
+        "hello/server-replies",
+    ]);
+    assert_one_line_error(&run, "solutions/hello does not compile");
+}
+
+/// A `--cmd` whose program exists but cannot be executed (its interpreter is missing).
+#[test]
+fn a_cmd_that_cannot_start_is_the_graders_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("server.sh");
+    std::fs::write(&script, "#!/no/such/interpreter\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cmd = format!("hello-server={}", script.display());
+    let run = grader(&["test", "--check", "hello/server-replies", "--cmd", &cmd]);
+    assert_one_line_error(&run, "cannot start hello-server");
+    assert!(run.stderr().contains("the interpreter of its first line \"#!/no/such/interpreter\" was not found"));
+}
+
+/// Another program takes the port the grader chose for the server, just before the
+/// server binds it: the grader says so and never blames the server. The fixture tells
+/// this test its port through a file; the test (another program, as far as the grader
+/// knows) binds it; then the fixture binds too, fails and exits as a correct server would.
+#[test]
+fn a_port_taken_by_another_program_is_never_the_students_fault() {
+    let rendezvous = tempfile::tempdir().unwrap();
+    let dir = rendezvous.path().to_path_buf();
+    let thief = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let port: u16 = loop {
+            if let Some(port) = std::fs::read_to_string(dir.join("port")).ok().and_then(|p| p.trim().parse().ok()) {
+                break port;
+            }
+            assert!(Instant::now() < deadline, "the fixture never said its port");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        std::fs::write(dir.join("taken"), "").unwrap();
+        listener
+    });
+    let cmd = format!(
+        "hello-server={} -B {} {}",
+        socket_labs_tests::python(),
+        socket_labs_tests::fixture("hostile", "stolen_port.py"),
+        rendezvous.path().display()
+    );
+    // On the machine's own network: the test's socket must be where the server binds.
+    let run = grade_json(&["--net", "loopback", "--check", "hello/server-replies", "--cmd", &cmd]);
+    let _listener = thief.join().unwrap();
+    assert_one_line_error(&run, "was taken by another program just before hello-server could bind it");
+    assert_eq!(run.json()["checks"][0]["status"], "error");
+    run.assert_nothing_left();
 }

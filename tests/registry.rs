@@ -121,3 +121,16 @@ fn the_json_report_adds_up() {
         }
     }
 }
+
+#[test]
+fn the_contract_in_docs_is_the_course_contract() {
+    // shared/CONTRACT.md sits beside the repository on course machines; the copy in
+    // docs/ is what students read, and must not drift from it.
+    let shared = root().join("../shared/CONTRACT.md");
+    let copy = fs::read_to_string(root().join("docs/contract.md")).expect("docs/contract.md");
+    let body = copy.split_once("-->\n").map(|(_, body)| body).expect("docs/contract.md starts with its note");
+    match fs::read_to_string(&shared) {
+        Ok(original) => assert_eq!(body, original, "docs/contract.md differs from shared/CONTRACT.md: copy it again"),
+        Err(_) => assert!(body.contains("# The lab contract")),
+    }
+}

@@ -11,6 +11,11 @@ use crate::transcript::{EventKind, Transcript};
 /// read (so the program never blocks on a full pipe) but only counted.
 pub const CAPTURE_CAP: usize = 1 << 20;
 
+/// Most bytes of one output line shown in the transcript; a longer line is cut there
+/// and its length said, so that a program printing megabytes on one line (a binary
+/// reply) keeps the report small. The captured bytes themselves are not cut.
+const LINE_SHOWN: usize = 1000;
+
 #[derive(Default)]
 struct State {
     bytes: Vec<u8>,
@@ -33,6 +38,7 @@ impl Capture {
         std::thread::spawn(move || {
             let mut chunk = [0u8; 8192];
             let mut line = Vec::new();
+            let mut line_len = 0usize;
             let mut relayed = 0usize;
             loop {
                 let n = match reader.read(&mut chunk) {
@@ -55,15 +61,19 @@ impl Capture {
                     }
                     relayed += 1;
                     if b == b'\n' {
-                        relay(&transcript, &label, &line);
+                        relay(&transcript, &label, &line, line_len);
                         line.clear();
+                        line_len = 0;
                     } else {
-                        line.push(b);
+                        line_len += 1;
+                        if line.len() < LINE_SHOWN {
+                            line.push(b);
+                        }
                     }
                 }
             }
             if !line.is_empty() {
-                relay(&transcript, &label, &line);
+                relay(&transcript, &label, &line, line_len);
             }
             let (lock, cond) = &*shared;
             lock.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
@@ -119,7 +129,8 @@ impl Capture {
     }
 }
 
-fn relay(transcript: &Transcript, label: &str, line: &[u8]) {
+fn relay(transcript: &Transcript, label: &str, line: &[u8], len: usize) {
     let text = String::from_utf8_lossy(line);
-    transcript.push(EventKind::Output, format!("[{label}] {}", text.trim_end_matches('\r')));
+    let cut = if len > line.len() { format!("... ({len} bytes in all)") } else { String::new() };
+    transcript.push(EventKind::Output, format!("[{label}] {}{cut}", text.trim_end_matches('\r')));
 }

@@ -52,6 +52,12 @@ impl Conn {
         &self.label
     }
 
+    /// The grader's own end of the connection: the address the program sees as its
+    /// client's (a logging server writes it down).
+    pub fn local_addr(&self) -> Result<std::net::SocketAddr, Failure> {
+        self.stream.local_addr().map_err(|e| Failure::grader(format!("cannot read the grader's own address: {e}")))
+    }
+
     /// Sends bytes as one write.
     pub fn send(&mut self, data: impl AsRef<[u8]>) -> Result<(), Failure> {
         let data = data.as_ref();
@@ -67,6 +73,14 @@ impl Conn {
         self.send(format!("{line}\n"))
     }
 
+    /// Vanishes, as a client that crashed or lost its network would: the connection is
+    /// closed with a reset (RST) instead of an orderly close, so that the program's
+    /// next read or write on it fails.
+    pub fn abort(self) {
+        self.transcript.note(format!("[{}] the grader resets the connection: this client vanishes", self.label));
+        let _ = socket2::SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
+    }
+
     /// Closes the grader's sending side: the program reads end-of-stream.
     pub fn shutdown_write(&mut self) {
         self.transcript.note(format!("[{}] the grader closes its sending side", self.label));
@@ -76,13 +90,18 @@ impl Conn {
     /// Waits for exactly these bytes (nothing is framed: the hello protocol has no
     /// newline), failing as soon as what arrived differs from them.
     pub fn expect_exact(&mut self, expected: &str) -> Result<(), Failure> {
-        let want = expected.as_bytes();
+        self.expect_bytes(expected.as_bytes())
+    }
+
+    /// [`Conn::expect_exact`] for bytes that need not be text, such as the echo of
+    /// every byte value.
+    pub fn expect_bytes(&mut self, want: &[u8]) -> Result<(), Failure> {
         let deadline = Instant::now() + self.io_timeout;
         loop {
             let have = self.pending.len().min(want.len());
             if self.pending[..have] != want[..have] {
                 self.settle();
-                return Err(self.mismatch(expected));
+                return Err(self.mismatch(want));
             }
             if self.pending.len() >= want.len() {
                 self.pending.drain(..want.len());
@@ -137,8 +156,10 @@ impl Conn {
                     .expected("the connection closed".to_string())
                     .got(escape(&self.pending)));
             }
-            match self.fill(deadline) {
-                Err(f) if f.kind == FailureKind::Closed => return Ok(()),
+            // The close is what this waits for: no failure (and no look at whether the
+            // program exited, which costs a moment) is made for it.
+            match self.fill_or_eof(deadline) {
+                Ok(false) => return Ok(()),
                 Err(f) if f.kind == FailureKind::Timeout => {
                     return Err(Failure::new(
                         FailureKind::Timeout,
@@ -147,7 +168,7 @@ impl Conn {
                     .expected("the connection closed after the reply".to_string()))
                 }
                 Err(f) => return Err(f),
-                Ok(()) => {}
+                Ok(true) => {}
             }
         }
     }
@@ -169,6 +190,15 @@ impl Conn {
 
     /// Reads whatever arrives next into `pending`, or fails: timeout, closed, reset.
     fn fill(&mut self, deadline: Instant) -> Result<(), Failure> {
+        if self.fill_or_eof(deadline)? {
+            Ok(())
+        } else {
+            Err(self.closed())
+        }
+    }
+
+    /// [`Conn::fill`], but the peer closing is `Ok(false)` rather than a failure.
+    fn fill_or_eof(&mut self, deadline: Instant) -> Result<bool, Failure> {
         let now = Instant::now();
         if now >= deadline {
             return Err(self.timeout());
@@ -178,15 +208,15 @@ impl Conn {
         match self.stream.read(&mut buf) {
             Ok(0) => {
                 self.transcript.note(format!("[{}] {} closed the connection", self.label, self.peer));
-                Err(self.closed())
+                Ok(false)
             }
             Ok(n) => {
                 self.transcript.push(EventKind::Received, format!("[{}] {}", self.label, escape(&buf[..n])));
                 self.pending.extend_from_slice(&buf[..n]);
-                Ok(())
+                Ok(true)
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Err(self.timeout()),
-            Err(e) if e.kind() == ErrorKind::Interrupted => Ok(()),
+            Err(e) if e.kind() == ErrorKind::Interrupted => Ok(true),
             Err(e) => Err(self.io_failure(e, "receiving")),
         }
     }
@@ -199,12 +229,12 @@ impl Conn {
         while self.pending.len() < 4096 && self.fill(until).is_ok() {}
     }
 
-    fn mismatch(&self, expected: &str) -> Failure {
+    fn mismatch(&self, expected: &[u8]) -> Failure {
         let mut failure = Failure::mismatch(format!("{} sent a wrong reply", self.peer))
-            .expected(escape(expected.as_bytes()))
+            .expected(escape(expected))
             .got(escape(&self.pending));
         failure.sent = self.last_sent.clone();
-        if let Some(offset) = self.pending.iter().zip(expected.as_bytes()).position(|(a, b)| a != b) {
+        if let Some(offset) = self.pending.iter().zip(expected).position(|(a, b)| a != b) {
             failure.details.push(format!("the first difference is at byte {offset}"));
         }
         failure
@@ -257,5 +287,47 @@ impl Conn {
             }
             None => failure,
         }
+    }
+}
+
+/// For harness modules that shape or stream traffic themselves (fragment.rs, bulk.rs):
+/// they write and read the socket directly, keep the transcript short, and build the
+/// same failures as the methods above.
+impl Conn {
+    pub(crate) fn peer(&self) -> &str {
+        &self.peer
+    }
+
+    pub(crate) fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    pub(crate) fn io_timeout(&self) -> Duration {
+        self.io_timeout
+    }
+
+    /// A second handle on the same socket: one thread writes on it while another reads.
+    pub(crate) fn try_clone_stream(&self) -> io::Result<TcpStream> {
+        self.stream.try_clone()
+    }
+
+    /// Records what failures quote as sent, for data that was not sent with `send`.
+    pub(crate) fn set_last_sent(&mut self, shown: String) {
+        self.last_sent = Some(shown);
+    }
+
+    /// Takes the bytes received but not yet consumed by an expectation.
+    pub(crate) fn take_pending(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// The failure for an I/O error on this connection, as `send` would give it.
+    pub(crate) fn failure_for(&self, e: io::Error, doing: &str) -> Failure {
+        self.io_failure(e, doing)
+    }
+
+    /// Adds whether the program at the other end still runs, and why not.
+    pub(crate) fn explain_peer(&self, failure: Failure) -> Failure {
+        self.with_peer_state(failure)
     }
 }

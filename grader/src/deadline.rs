@@ -6,13 +6,18 @@
 
 use std::time::{Duration, Instant};
 
-/// How often a poll loop looks at its condition. Short enough that a check never
-/// waits noticeably longer than the program under test needs.
-const POLL_STEP: Duration = Duration::from_millis(2);
+/// The first pause of a poll loop: short, because most conditions (a server listening)
+/// hold within a few milliseconds.
+const FIRST_STEP: Duration = Duration::from_millis(1);
+/// The longest pause: the pauses double up to it, so a long wait (a slow interpreter
+/// starting on a loaded machine) costs little CPU (reading /proc/net is not free with
+/// thousands of sockets in TIME_WAIT), and the condition is still seen within 16 ms.
+const LAST_STEP: Duration = Duration::from_millis(16);
 
 /// Polls `probe` until it returns `Some`, or until `deadline`; the last probe runs at
 /// or after the deadline, so a condition that became true just in time is seen.
 pub fn poll_until<T>(deadline: Instant, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    let mut step = FIRST_STEP;
     loop {
         if let Some(value) = probe() {
             return Some(value);
@@ -21,7 +26,8 @@ pub fn poll_until<T>(deadline: Instant, mut probe: impl FnMut() -> Option<T>) ->
         if now >= deadline {
             return None;
         }
-        std::thread::sleep(POLL_STEP.min(deadline - now));
+        std::thread::sleep(step.min(deadline - now));
+        step = (step * 2).min(LAST_STEP);
     }
 }
 

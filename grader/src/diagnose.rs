@@ -17,12 +17,12 @@ pub fn exited(role: &str, when: &str, status: ExitStatus, stderr: &str) -> Failu
 }
 
 /// Adds what stderr tells about a program's end: the hint for an unfinished skeleton
-/// (`todo!()`), the panic or exception message, and the last lines it printed.
+/// (a `todo!` placeholder), the panic or exception message, and the last lines it printed.
 pub fn explain_stderr(mut failure: Failure, role: &str, stderr: &str) -> Failure {
     if let Some(place) = unfinished_at(stderr) {
         // The student's next step, and nothing else: the panic text is noise here.
         failure.hint = Some(format!(
-            "{role} is not written yet: {place} still has todo!(). Follow the TODO steps above it, then grade again."
+            "{role} is not written yet: {place} still stops at its todo! placeholder. Follow the TODO steps above it, then grade again."
         ));
         return failure;
     } else if let Some(panic) = panic_message(stderr) {
@@ -40,7 +40,7 @@ pub fn explain_stderr(mut failure: Failure, role: &str, stderr: &str) -> Failure
     failure
 }
 
-/// Where a Rust program hit `todo!()`: "labs/hello/src/bin/hello-server.rs:42".
+/// Where a Rust program hit its `todo!` placeholder: "labs/hello/src/bin/hello-server.rs:42".
 /// Python's NotImplementedError counts too, for skeletons in other languages.
 pub fn unfinished_at(stderr: &str) -> Option<String> {
     if stderr.contains("not yet implemented") {

@@ -1,23 +1,25 @@
 //! `grader test`: choose the checks, build the programs, run the checks, report.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use crate::deadline::Timeouts;
+use crate::grading::Grading;
 use crate::harness::Env;
 use crate::human::Human;
 use crate::listening;
+use crate::output::{self, CiFiles, FormatArg, HumanOptions, Plan};
 use crate::process::Limits;
 use crate::programs::{self, Source};
 use crate::registry::{find_check, find_lab, Lab, LABS};
 use crate::report::Report;
-use crate::runner::{self, Planned};
+use crate::runner::Planned;
 use crate::workspace::find_root;
 
 #[derive(Args)]
@@ -38,12 +40,25 @@ pub struct TestArgs {
     /// Show each check's transcript: commands, bytes sent and received, output.
     #[arg(short, long)]
     verbose: bool,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-    /// Write the report to FILE (the human summary still goes to the terminal).
+    /// Report format, to stdout or to FILE: human (default), json, junit, gradescope,
+    /// prairielearn, github, classroom, tap. Repeatable: --format json=report.json
+    /// --format junit=junit.xml (docs/grading.md).
+    #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = output::parse_format)]
+    formats: Vec<FormatArg>,
+    /// Write the one report format given without a file to FILE (the human summary
+    /// still goes to the terminal).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// The instructor's grading file: points, hidden checks, passing score (default:
+    /// grading.toml at the workspace root, if there is one).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore any grading.toml: the registry's points, nothing hidden, every check must pass.
+    #[arg(long)]
+    no_config: bool,
+    /// Show the details of hidden checks (for instructors).
+    #[arg(long)]
+    show_hidden: bool,
     /// Seed for the checks' random choices; printed on failure to repeat a run.
     #[arg(long)]
     seed: Option<u64>,
@@ -53,12 +68,22 @@ pub struct TestArgs {
     /// Multiply every deadline, for a slow or loaded machine.
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = parse_scale)]
     timeout_scale: f64,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
+    /// Where the checks run: auto (a private network namespace where this machine
+    /// allows it, else loopback), private (the namespace or nothing), loopback.
+    #[arg(long, value_enum, default_value_t = crate::inner::Net::Auto)]
+    net: crate::inner::Net,
+    /// Resource limits of every program under test, e.g. cpu=30,fsize=64M,nofile=1024,
+    /// nproc=256,as=2G (defaults: cpu=60s fsize=256M nofile=4096 nproc=1024 as=none).
+    /// Repeatable.
+    #[arg(long = "limit", value_name = "KEY=VALUE,...", value_parser = crate::limits::parse_limit)]
+    limits: Vec<crate::limits::LimitArg>,
+    /// The programs of every role, already found (by `grader batch`): nothing is built.
+    #[arg(long, value_name = "FILE", hide = true, conflicts_with_all = ["solutions", "cmds"])]
+    programs: Option<PathBuf>,
+    /// Run the checks N times and report each check's pass rate: flaky (passed some
+    /// runs) apart from failing (passed none). Exit 0 only if every run passed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    repeat: Option<u32>,
 }
 
 fn parse_scale(text: &str) -> Result<f64, String> {
@@ -70,7 +95,11 @@ fn parse_scale(text: &str) -> Result<f64, String> {
 
 pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     let started = Instant::now();
+    // Before any program starts: none of them may write the CI runner's files.
+    let ci = CiFiles::take();
     let root = find_root(root)?;
+    let mut grading = if args.no_config { Grading::default() } else { Grading::find(args.config.as_deref(), &root)? };
+    grading.show_hidden = args.show_hidden;
     let plan = plan(&args.labs, &args.checks)?;
     let mut labs: Vec<&'static Lab> = Vec::new();
     for planned in &plan {
@@ -82,18 +111,21 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let roles: Vec<&str> = LABS.iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
     let cmds = args.cmds.iter().map(|c| programs::parse_cmd(c, &cwd, &roles)).collect::<Result<Vec<_>>>()?;
-    // An --output that cannot be written is found now, not after the whole run.
-    let output = match &args.output {
-        Some(path) => Some(OutputFile::create(path)?),
-        None => None,
-    };
+    // A report file that cannot be written is found now, not after the whole run.
+    let outputs = Plan::new(&args.formats, args.output.as_deref())?;
 
     let source = if args.solutions { Source::Solutions } else { Source::Labs };
     let timeouts = Timeouts::scaled(args.timeout_scale);
-    let programs = programs::resolve(&labs, source, &cmds, &root, timeouts.build, &mut |what| {
-        eprintln!("grader: {what}");
-    })?;
-    let env = Arc::new(Env { programs, timeouts, limits: Limits::default() });
+    let prebuilt = args.programs.as_deref().map(crate::prebuilt::Programs::load).transpose()?;
+    let given: Vec<String> = args.cmds.iter().chain(prebuilt.iter().flat_map(|p| &p.commands)).cloned().collect();
+    let programs = match &prebuilt {
+        Some(prebuilt) => prebuilt.launchers(),
+        None => programs::resolve(&labs, source, &cmds, &root, timeouts.build, &mut |what| {
+            eprintln!("grader: {what}");
+        })?,
+    };
+    let limits = Limits::default().with(&args.limits);
+    let env = Arc::new(Env { programs, timeouts, limits });
 
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1 << 48));
     let jobs = args.jobs.map(usize::from).unwrap_or_else(default_jobs);
@@ -101,58 +133,75 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     if listening::method() == listening::Method::BindProbe {
         notes.push("readiness was detected with the portable bind-probe fallback (no /proc/net here)".to_string());
     }
+    if limits != Limits::default() {
+        notes.push(format!("programs ran with the limits {}", limits.describe()));
+    }
+    notes.extend(crate::contain::process_limit().note());
+    if let Some(times) = args.repeat.filter(|n| *n > 1) {
+        let dest = crate::repeat::dest(&args.formats, args.output.as_deref())?;
+        let cmds = cmds_as_given(&given);
+        let net = args.net;
+        let reproduce = Box::new(move |seed, id: &str| reproduce_command(&args, &cmds, seed)(id));
+        let repeat = crate::repeat::Repeat { plan: &plan, env, jobs, seed, net, times, notes, reproduce };
+        return crate::repeat::run(repeat, dest);
+    }
 
-    let human_to_stdout = args.format == Format::Human || output.is_some();
-    let lab_titles = labs.iter().map(|lab| (lab.name.to_string(), lab.title.to_string())).collect();
+    let human_to_stdout = outputs.human_on_terminal();
+    let lab_titles: Vec<(String, String)> =
+        labs.iter().map(|lab| (lab.name.to_string(), lab.title.to_string())).collect();
     let id_width = plan.iter().map(|p| p.id().len()).max().unwrap_or(0);
-    let reproduce = reproduce_command(&args, &cmds_as_given(&args.cmds), seed);
-    let mut human = Human::new(anstream::stdout(), args.verbose, id_width, lab_titles, reproduce);
+    let reproduce: Rc<dyn Fn(&str) -> String> = Rc::from(reproduce_command(&args, &cmds_as_given(&given), seed));
+    let shown = reproduce.clone();
+    let mut human =
+        Human::new(anstream::stdout(), args.verbose, id_width, lab_titles.clone(), Box::new(move |id| shown(id)));
     let mut write_error = None;
-    let results = runner::run(&plan, env, jobs, seed, |result| {
+    let results = crate::inner::run(&plan, env, jobs, seed, args.net, &mut notes, |result| {
         if human_to_stdout {
-            if let Err(e) = human.check(result) {
+            let mut result = result.clone();
+            grading.apply(&mut result);
+            if let Err(e) = human.check(&result) {
                 write_error.get_or_insert(e);
             }
         }
-    });
+    })?;
 
-    let commands = cmds.iter().map(|c| format!("{}={}", c.role, c.launcher.shown)).collect();
+    let commands = cmds
+        .iter()
+        .map(|c| format!("{}={}", c.role, c.launcher.shown))
+        .chain(prebuilt.iter().flat_map(|p| p.commands.iter().cloned()))
+        .collect();
     let report =
         Report::new(source.name().to_string(), commands, seed, notes, results, started.elapsed().as_millis() as u64);
+    let report = grading.apply_all(report);
     if human_to_stdout {
         human.finish(&report).context("cannot write the report")?;
     }
-    if args.format == Format::Json {
-        let json = serde_json::to_string_pretty(&report)? + "\n";
-        match output {
-            Some(file) => file.write(json.as_bytes())?,
-            None => std::io::stdout().write_all(json.as_bytes())?,
-        }
-    } else if let Some(file) = output {
-        let mut text = Vec::new();
-        let mut plain = Human::new(
-            anstream::StripStream::new(&mut text),
-            args.verbose,
-            id_width,
-            labs.iter().map(|lab| (lab.name.to_string(), lab.title.to_string())).collect(),
-            reproduce_command(&args, &cmds_as_given(&args.cmds), seed),
-        );
-        for check in &report.checks {
-            plain.check(check)?;
-        }
-        plain.finish(&report)?;
-        drop(plain);
-        file.write(&text)?;
-    }
+    drop(human);
+    outputs.write(&report, &grading, &ci, HumanOptions { verbose: args.verbose, lab_titles, reproduce }, true)?;
     if let Some(e) = write_error {
         return Err(e).context("cannot write the report");
     }
-    Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    grader_errors(&report)?;
+    Ok(if report.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A check the grader could not do its part of (its port was stolen, it could not
+/// start a program) has no verdict: the run then ends with exit status 2, not 1, so
+/// that nobody takes it for the student's grade. The report is written all the same.
+fn grader_errors(report: &Report) -> Result<()> {
+    let errors: Vec<_> = report.checks.iter().filter(|c| c.status == crate::report::Status::Error).collect();
+    let Some(first) = errors.first() else { return Ok(()) };
+    let more = if errors.len() > 1 { format!(" (and {} more)", errors.len() - 1) } else { String::new() };
+    bail!(
+        "{} could not be graded, through no fault of the program: {}{more}",
+        first.id,
+        first.message.as_deref().unwrap_or("the grader failed")
+    )
 }
 
 /// The checks to run: those of the named labs (every lab if none), narrowed to the
 /// `--check` ids and what they need.
-fn plan(lab_names: &[String], check_ids: &[String]) -> Result<Vec<Planned>> {
+pub fn plan(lab_names: &[String], check_ids: &[String]) -> Result<Vec<Planned>> {
     let mut labs: Vec<&'static Lab> = Vec::new();
     for name in lab_names {
         match find_lab(name) {
@@ -202,30 +251,9 @@ fn reproduce_command(args: &TestArgs, cmds: &[String], seed: u64) -> Box<dyn Fn(
         fixed.push(' ');
         fixed.push_str(cmd);
     }
+    if args.net != crate::inner::Net::Auto {
+        let net = clap::ValueEnum::to_possible_value(&args.net).map(|v| v.get_name().to_string()).unwrap_or_default();
+        fixed.push_str(&format!(" --net {net}"));
+    }
     Box::new(move |id| format!("{fixed} --check {id} --seed {seed} -v"))
-}
-
-/// A report file, written whole or not at all: a temporary file in the same folder,
-/// renamed into place at the end.
-struct OutputFile {
-    path: PathBuf,
-    temp: tempfile::NamedTempFile,
-}
-
-impl OutputFile {
-    fn create(path: &Path) -> Result<OutputFile> {
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let temp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("cannot write --output {}", path.display()))?;
-        Ok(OutputFile { path: path.to_path_buf(), temp })
-    }
-
-    fn write(mut self, bytes: &[u8]) -> Result<()> {
-        self.temp.write_all(bytes)?;
-        self.temp.persist(&self.path).with_context(|| format!("cannot write --output {}", self.path.display()))?;
-        Ok(())
-    }
 }

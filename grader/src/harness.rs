@@ -164,6 +164,12 @@ impl<'h> ServerStart<'h> {
     /// watching for an early exit. The kernel's socket table is read, so the server
     /// sees no probe connection.
     pub fn start(self) -> Result<Server, Failure> {
+        self.start_as(Proto::Tcp)
+    }
+
+    /// [`ServerStart::start`] for either transport: TCP waits for a listening socket,
+    /// UDP for a bound one (a UDP server is started with `start_udp`, in udp.rs).
+    pub(crate) fn start_as(self, proto: Proto) -> Result<Server, Failure> {
         let ServerStart { harness, role, host, args } = self;
         let port = harness.free_port()?;
         let mut full = vec!["--host".to_string(), host.to_string(), "--port".to_string(), port.to_string()];
@@ -174,11 +180,15 @@ impl<'h> ServerStart<'h> {
         let deadline = started + timeouts.startup;
         let mut elsewhere = Elsewhere::default();
         let ready = poll_until(deadline, || {
-            if listening::is_ready(Proto::Tcp, host, port) {
+            // The port must be held by the program itself: another program that took
+            // it meanwhile is not the student's server (held_by is None without /proc).
+            if listening::is_ready(proto, host, port)
+                && listening::held_by(proto, port, &process.pids()).unwrap_or(true)
+            {
                 Some(Ready::Listening)
             } else if let Some(status) = process.exit_status() {
                 Some(Ready::Exited(status))
-            } else if elsewhere.settled(&process) {
+            } else if elsewhere.settled(&process, proto) {
                 Some(Ready::Elsewhere)
             } else {
                 None
@@ -186,11 +196,20 @@ impl<'h> ServerStart<'h> {
         });
         match ready {
             Some(Ready::Listening) => {
-                harness.transcript.note(format!("{role} is listening on {host}:{port}"));
+                let listening = if proto == Proto::Udp { "is bound to" } else { "is listening on" };
+                harness.transcript.note(format!("{role} {listening} {host}:{port}"));
                 Ok(Server { process, transcript: harness.transcript.clone(), timeouts, role, host, port, clients: 0 })
             }
-            Some(Ready::Exited(status)) => Err(start_failed(&role, host, port, status, &process.final_stderr())),
-            Some(Ready::Elsewhere) | None => Err(not_listening(&role, host, port, &process, started.elapsed())),
+            Some(Ready::Exited(status)) => {
+                Err(start_failed(&role, proto, host, port, status, &process.final_stderr(), &process.pids()))
+            }
+            Some(Ready::Elsewhere) | None
+                if listening::is_ready(proto, host, port)
+                    && listening::held_by(proto, port, &process.pids()) == Some(false) =>
+            {
+                Err(port_stolen(&role, port))
+            }
+            Some(Ready::Elsewhere) | None => Err(not_listening(&role, proto, host, port, &process, started.elapsed())),
         }
     }
 }
@@ -279,16 +298,16 @@ struct Elsewhere {
 }
 
 impl Elsewhere {
-    const EVERY: u32 = 50;
+    const EVERY: u32 = 16;
     const SETTLED: Duration = Duration::from_secs(1);
 
     /// Called only while the server is not yet listening where it should.
-    fn settled(&mut self, process: &Process) -> bool {
+    fn settled(&mut self, process: &Process, proto: Proto) -> bool {
         self.polls += 1;
         if self.polls % Self::EVERY != 0 {
             return false;
         }
-        let addrs = listening::addresses_of_group(Proto::Tcp, process.pid());
+        let addrs = listening::addresses_of_group(proto, process.pid());
         if addrs.is_empty() {
             self.since = None;
             return false;
@@ -298,15 +317,30 @@ impl Elsewhere {
     }
 }
 
-fn start_failed(role: &str, host: IpAddr, port: u16, status: ExitStatus, stderr: &str) -> Failure {
-    // A port taken by someone else in the instant between the grader choosing it and
-    // the server binding it is the grader's problem, never the student's.
-    if stderr.to_lowercase().contains("in use") && listening::port_in_use(Proto::Tcp, port) {
-        return Failure::grader(format!(
-            "port {port} was taken by another program just before {role} could bind it; run the grader again"
-        ));
+/// A port taken by someone else in the instant between the grader choosing it and the
+/// server binding it is the grader's problem, never the student's.
+fn port_stolen(role: &str, port: u16) -> Failure {
+    Failure::grader(format!(
+        "port {port} was taken by another program just before {role} could bind it; run the grader again"
+    ))
+}
+
+fn start_failed(
+    role: &str,
+    proto: Proto,
+    host: IpAddr,
+    port: u16,
+    status: ExitStatus,
+    stderr: &str,
+    pids: &[u32],
+) -> Failure {
+    // Taken by another program, not by a child of the server itself.
+    let held_by_itself = listening::held_by(proto, port, pids) == Some(true);
+    if stderr.to_lowercase().contains("in use") && listening::port_in_use(proto, port) && !held_by_itself {
+        return port_stolen(role, port);
     }
-    let failure = diagnose::exited(role, &format!("before it listened on {host}:{port}"), status, stderr)
+    let listened = if proto == Proto::Udp { "was bound to" } else { "listened on" };
+    let failure = diagnose::exited(role, &format!("before it {listened} {host}:{port}"), status, stderr)
         .expected(format!("{role} keeps running, listening on {host}:{port}"));
     if stderr.to_lowercase().contains("in use") && failure.hint.is_none() {
         // Port {port} itself was free: it must have tried another one.
@@ -317,15 +351,20 @@ fn start_failed(role: &str, host: IpAddr, port: u16, status: ExitStatus, stderr:
     failure
 }
 
-fn not_listening(role: &str, host: IpAddr, port: u16, process: &Process, waited: Duration) -> Failure {
-    let elsewhere = listening::addresses_of_group(Proto::Tcp, process.pid());
-    let summary = format!("{role} did not listen on {host}:{port} (waited {:.1} s)", waited.as_secs_f32());
+fn not_listening(role: &str, proto: Proto, host: IpAddr, port: u16, process: &Process, waited: Duration) -> Failure {
+    let elsewhere = listening::addresses_of_group(proto, process.pid());
+    let listen = if proto == Proto::Udp { "bind a UDP socket to" } else { "listen on" };
+    let summary = format!("{role} did not {listen} {host}:{port} (waited {:.1} s)", waited.as_secs_f32());
+    let socket = match proto {
+        Proto::Tcp => "a TCP socket listening on",
+        Proto::Udp => "a UDP socket bound to",
+    };
     let mut failure = Failure::new(FailureKind::Timeout, summary)
-        .expected(format!("a TCP socket listening on {host}:{port} (from --host {host} --port {port})"));
+        .expected(format!("{socket} {host}:{port} (from --host {host} --port {port})"));
     if elsewhere.is_empty() {
         failure = failure
             .got("no listening socket")
-            .with_hint("a server must bind() and listen() on the --host and --port it is given, before anything else");
+            .with_hint("a server must bind() (and for TCP listen()) on the --host and --port it is given, before anything else");
     } else {
         let list: Vec<String> = elsewhere.iter().map(|a| a.to_string()).collect();
         failure.kind = FailureKind::Mismatch;
@@ -420,7 +459,13 @@ impl Client {
         let drained = Instant::now() + timeouts.io;
         process.stdout.wait_closed(drained);
         process.stderr.wait_closed(drained);
-        Ok(ClientRun { role: self.role.clone(), status, stdout: process.stdout.text(), stderr: process.stderr.text() })
+        Ok(ClientRun {
+            role: self.role.clone(),
+            status,
+            stdout: process.stdout.text(),
+            stderr: process.stderr.text(),
+            stdout_bytes: process.stdout.bytes(),
+        })
     }
 }
 
@@ -430,6 +475,8 @@ pub struct ClientRun {
     pub status: ExitStatus,
     pub stdout: String,
     pub stderr: String,
+    /// Its stdout as bytes, for output that must match byte for byte.
+    pub stdout_bytes: Vec<u8>,
 }
 
 impl ClientRun {
@@ -554,5 +601,69 @@ impl ScriptedServer {
             )
             .with_hint("connect to the --host and --port given on the command line")),
         }
+    }
+}
+
+/// What harness modules in other files (udp.rs, crowd.rs) need to build on these
+/// types; checks use the methods above instead.
+impl Harness {
+    pub(crate) fn transcript_handle(&self) -> Transcript {
+        self.transcript.clone()
+    }
+}
+
+impl Server {
+    pub(crate) fn host(&self) -> IpAddr {
+        self.host
+    }
+
+    pub(crate) fn role(&self) -> &str {
+        &self.role
+    }
+
+    pub(crate) fn watch(&self) -> crate::process::Watch {
+        self.process.watch()
+    }
+
+    /// Its process group (cputime.rs adds up the group's CPU time).
+    pub(crate) fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
+    pub(crate) fn transcript_handle(&self) -> Transcript {
+        self.transcript.clone()
+    }
+
+    pub(crate) fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// Names the next client of this server, `client N`, as [`Server::connect`] does.
+    pub(crate) fn next_client_label(&mut self) -> String {
+        self.clients += 1;
+        format!("client {}", self.clients)
+    }
+}
+
+impl Client {
+    pub(crate) fn role(&self) -> &str {
+        &self.role
+    }
+
+    pub(crate) fn watch(&self) -> crate::process::Watch {
+        self.process.watch()
+    }
+}
+
+/// What multicast.rs and board_protocol.rs need of a client that keeps running (a
+/// subscriber): its stdout as it comes, to wait for a line, and its process group,
+/// to pause it.
+impl Client {
+    pub(crate) fn stdout(&self) -> &crate::capture::Capture {
+        &self.process.stdout
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.process.pid()
     }
 }

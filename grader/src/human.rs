@@ -57,9 +57,11 @@ impl<W: Write> Human<W> {
         if let Some(failure) = &r.failure {
             self.failure(failure, r.status, pad)?;
         } else if let Some(message) = &r.message {
-            writeln!(self.out, "{pad}{SKIP}{message}{SKIP:#}")?;
+            let style = if r.hidden { DIM } else { SKIP };
+            writeln!(self.out, "{pad}{style}{message}{style:#}")?;
         }
-        if r.status.failed() || r.status == Status::Error {
+        // A hidden check shows its name, status and points only (grading.toml).
+        if (r.status.failed() || r.status == Status::Error) && !r.hidden {
             writeln!(self.out, "{pad}{DIM}run only this check: {}{DIM:#}", (self.reproduce)(&r.id))?;
         }
         if self.verbose && !r.transcript.is_empty() {
@@ -115,7 +117,7 @@ impl<W: Write> Human<W> {
 
     /// The closing score line and the run's notes.
     pub fn finish(&mut self, report: &Report) -> io::Result<()> {
-        let style = if report.all_passed() { PASS } else { FAIL };
+        let style = if report.succeeded() { PASS } else { FAIL };
         let mut counts = vec![format!("{} passed", report.passed)];
         for (n, what) in [(report.failed, "failed"), (report.skipped, "skipped"), (report.errors, "grader errors")] {
             if n > 0 {
@@ -130,6 +132,10 @@ impl<W: Write> Human<W> {
             counts.join(", "),
             report.duration_ms as f64 / 1000.0
         )?;
+        if let Some(min) = report.min_score {
+            let verdict = if report.score >= min { "reached" } else { "not reached" };
+            writeln!(self.out, "{style}passing score: {min} ({verdict}){style:#}")?;
+        }
         for note in &report.notes {
             writeln!(self.out, "{DIM}note: {note}{DIM:#}")?;
         }

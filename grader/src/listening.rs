@@ -155,11 +155,27 @@ fn parse_socket_addr(field: &str) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
+/// Whether one of `pids` holds the socket that listens (TCP) or is bound (UDP) on
+/// `port`; `None` where that cannot be known (no /proc). Readiness asks it, so that a
+/// port taken by another program is never mistaken for the student's server.
+pub fn held_by(proto: Proto, port: u16, pids: &[u32]) -> Option<bool> {
+    if method() != Method::ProcNet {
+        return None;
+    }
+    let inodes = socket_inodes_of(pids.iter().copied());
+    Some(ready_entries(proto).iter().any(|e| e.addr.port() == port && inodes.contains(&e.inode)))
+}
+
 /// The inodes of the sockets held open by any process of a process group.
 fn socket_inodes_of_group(pgid: u32) -> HashSet<u64> {
+    socket_inodes_of(proctable::members(pgid).into_iter().map(|m| m.pid))
+}
+
+/// The inodes of the sockets held open by any of `pids`.
+fn socket_inodes_of(pids: impl Iterator<Item = u32>) -> HashSet<u64> {
     let mut inodes = HashSet::new();
-    for member in proctable::members(pgid) {
-        let Ok(fds) = fs::read_dir(format!("/proc/{}/fd", member.pid)) else { continue };
+    for pid in pids {
+        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else { continue };
         for fd in fds.flatten() {
             if let Ok(target) = fs::read_link(fd.path()) {
                 let target = target.to_string_lossy();

@@ -5,27 +5,61 @@
 //! program with `--cmd ROLE=COMMAND`). Exit status: 0 every check passed, 1 some check
 //! did not, 2 the grader could not run (a bad argument, no cargo): never a panic.
 
+// A check's `Err(Failure)` carries what the student needs (sent, expected, got, hint):
+// it is built at most once per check, so its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
+mod batch;
+mod board_protocol;
 mod capture;
 mod cargo;
+mod cputime;
+mod bulk;
 mod checks;
 mod conn;
+mod contain;
+mod crowd;
 mod deadline;
 mod diagnose;
+mod formats;
+mod fragment;
+mod framing;
 mod grade;
+mod gradebook;
+mod grading;
 mod harness;
 mod human;
+mod inner;
+mod limits;
 mod list;
 mod listening;
+mod logdir;
+mod multicast;
+mod netns;
 mod outcome;
+mod output;
 mod ports;
+mod prebuilt;
 mod process;
 mod proctable;
 mod programs;
 mod registry;
+mod rerender;
+mod rolemap;
+mod repeat;
 mod report;
 mod runner;
+mod sharedbuild;
+mod timestamp;
 mod transcript;
+mod udp;
 mod workspace;
+// grader watch, explain and send (issue 11).
+mod byhand;
+mod concepts;
+mod explain;
+mod send;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +85,24 @@ enum Command {
     List(list::ListArgs),
     /// Build and grade programs: the student's in labs/ unless told otherwise.
     Test(grade::TestArgs),
+    /// Runs checks inside a private network for `test` (the grader's own use).
+    #[command(name = inner::COMMAND, hide = true)]
+    RunChecks {
+        /// The grader that started this one.
+        parent: u32,
+    },
+    /// Render a saved JSON report in other formats (junit, gradescope, tap, ...).
+    Report(rerender::ReportArgs),
+    /// Grade a whole class: every submission in a folder, into a gradebook.
+    Batch(batch::BatchArgs),
+    /// Gradebooks: merge per-student JSON results (one CI job per student) into one.
+    Gradebook(gradebook::GradebookArgs),
+    /// Grade a lab again every time you save one of its files.
+    Watch(watch::WatchArgs),
+    /// What a check sends and expects, and how to try it by hand.
+    Explain(explain::ExplainArgs),
+    /// Send text to a program (or, with --listen, play its peer) over TCP or UDP.
+    Send(send::SendArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -61,6 +113,11 @@ enum ColorWhen {
 }
 
 fn main() -> ExitCode {
+    // In the grader's own child that runs the checks: enter its private network now,
+    // while this process has one thread (inner.rs).
+    inner::enter_if_inner();
+    // Orphans of the programs under test come to the grader, which kills and reaps them.
+    contain::become_subreaper();
     let cli = Cli::parse();
     let color = match cli.color {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
@@ -70,6 +127,10 @@ fn main() -> ExitCode {
     color.write_global();
     // Ctrl-C or SIGTERM to the grader stops every program it started, then exits.
     let _ = ctrlc::set_handler(|| {
+        // First: from now on the run has no verdict, and no program may start.
+        process::begin_interrupt();
+        inner::stop_child();
+        batch::stop_children();
         process::kill_all_live();
         eprintln!("grader: interrupted; every program it started has been stopped");
         std::process::exit(130);
@@ -77,10 +138,19 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List(args) => list::run(&args),
         Command::Test(args) => grade::run(args, cli.root.as_deref()),
+        Command::RunChecks { .. } => inner::serve(),
+        Command::Report(args) => rerender::run(args),
+        Command::Batch(args) => batch::run(args, cli.root.as_deref()),
+        Command::Gradebook(args) => gradebook::run(args),
+        Command::Watch(args) => watch::run(args, cli.root.as_deref()),
+        Command::Explain(args) => explain::run(&args, cli.root.as_deref()),
+        Command::Send(args) => send::run(&args),
     };
     if process::interrupted() {
         // The interrupt handler is cleaning up and will exit; a run it cut short has
-        // no verdict, whatever its checks said.
+        // no verdict, whatever its checks said. Returning now would end the process
+        // before the handler has stopped every program: wait for it (boundedly).
+        deadline::poll_until(std::time::Instant::now() + std::time::Duration::from_secs(30), || None::<()>);
         return ExitCode::from(130);
     }
     match result {

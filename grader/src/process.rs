@@ -5,6 +5,11 @@
 //! SIGTERM, a grace period, then SIGKILL, so children it forked go too. Every running
 //! group is also in a process-wide list that the Ctrl-C handler empties, so nothing is
 //! left running when the grader is interrupted.
+//!
+//! A child that left the group (setsid) is still found and killed: each program also
+//! has a jail (contain.rs), a pids cgroup or an environment tag, which also caps how
+//! many processes it may start. When a program ran into one of its limits, ignored
+//! SIGTERM or left processes behind, its transcript says so.
 
 use std::io::{self, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -20,26 +25,12 @@ use nix::unistd::Pid;
 use tempfile::TempDir;
 
 use crate::capture::Capture;
+use crate::contain::{self, Jail};
 use crate::deadline::poll_until;
 use crate::proctable;
 use crate::transcript::Transcript;
 
-/// Resource limits for an untrusted program. The defaults stop a runaway program
-/// without getting in the way of a correct one in any language; the address space is
-/// not limited by default because the JVM and Go reserve far more than they use.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    pub cpu_seconds: u64,
-    pub file_size: u64,
-    pub open_files: u64,
-    pub address_space: Option<u64>,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits { cpu_seconds: 60, file_size: 256 << 20, open_files: 4096, address_space: None }
-    }
-}
+pub use crate::limits::Limits;
 
 /// Where a program starts.
 pub enum WorkDir {
@@ -73,6 +64,10 @@ pub struct Process {
     pub stdout: Capture,
     pub stderr: Capture,
     stopped: bool,
+    jail: Jail,
+    label: String,
+    limits: Option<Limits>,
+    transcript: Transcript,
 }
 
 /// What a connection may ask of the program at its other end.
@@ -119,7 +114,7 @@ fn wait_slot(slot: &ExitSlot, deadline: Instant) -> Option<ExitStatus> {
 }
 
 /// Process groups and temporary directories alive now, for the interrupt handler.
-static LIVE: Mutex<Vec<(u32, Option<PathBuf>)>> = Mutex::new(Vec::new());
+static LIVE: Mutex<Vec<(u32, Option<PathBuf>, Jail)>> = Mutex::new(Vec::new());
 
 impl Process {
     pub fn start(spec: Spec, transcript: &Transcript) -> io::Result<Process> {
@@ -132,10 +127,13 @@ impl Process {
             (WorkDir::Fresh, Some(tmp)) => tmp.path(),
             (WorkDir::Fresh, None) => unreachable!("a fresh directory was just made"),
         };
+        let jail = Jail::new(spec.limits.as_ref())?;
         let mut command = Command::new(&spec.program);
+        let (tag, tag_value) = jail.env();
         command
             .args(&spec.args)
             .current_dir(cwd)
+            .env(tag, tag_value)
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LIB_BACKTRACE")
             .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
@@ -147,6 +145,7 @@ impl Process {
             // setrlimit is a plain system call and nothing here allocates.
             unsafe {
                 command.pre_exec(move || apply_limits(&limits));
+                command.pre_exec(jail.pre_exec());
             }
         }
 
@@ -154,11 +153,24 @@ impl Process {
         // the lock is held across the spawn for that reason.
         let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
         if interrupted() {
+            jail.remove();
             return Err(io::Error::new(io::ErrorKind::Interrupted, "the grader is stopping"));
         }
-        let mut child = command.spawn()?;
+        let spawned = contain::spawn_direct(|| {
+            command.spawn().map(|child| {
+                let pid = child.id();
+                (child, pid)
+            })
+        });
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                jail.remove();
+                return Err(explain_spawn_error(&spec.program, e));
+            }
+        };
         let pid = child.id();
-        live.push((pid, dir.as_ref().map(|d| d.path().to_path_buf())));
+        live.push((pid, dir.as_ref().map(|d| d.path().to_path_buf()), jail.clone()));
         drop(live);
 
         let label = spec.label;
@@ -177,12 +189,24 @@ impl Process {
         let slot = exit.clone();
         std::thread::spawn(move || {
             let status = child.wait();
+            contain::direct_child_reaped(pid);
             let (lock, cond) = &*slot;
             // If wait itself failed, the child is gone all the same: say killed.
             *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(status.unwrap_or_else(|_| ExitStatus::from_raw(9)));
             cond.notify_all();
         });
-        Ok(Process { pid, dir, exit, stdout, stderr, stopped: false })
+        Ok(Process {
+            pid,
+            dir,
+            exit,
+            stdout,
+            stderr,
+            stopped: false,
+            jail,
+            label,
+            limits: spec.limits,
+            transcript: transcript.clone(),
+        })
     }
 
     pub fn pid(&self) -> u32 {
@@ -193,6 +217,16 @@ impl Process {
     /// stderr, for connections to explain a failure ("the server exited").
     pub fn watch(&self) -> Watch {
         Watch { exit: self.exit.clone(), stderr: self.stderr.clone() }
+    }
+
+    /// Every process it is made of now: its process group and its jail (children that
+    /// left the group included).
+    pub fn pids(&self) -> Vec<u32> {
+        let mut pids: Vec<u32> = proctable::members(self.pid).into_iter().map(|m| m.pid).collect();
+        pids.extend(self.jail.members());
+        pids.sort_unstable();
+        pids.dedup();
+        pids
     }
 
     /// Its working directory (the fresh temporary one), if it has one.
@@ -225,12 +259,83 @@ impl Process {
         let group = Pid::from_raw(self.pid as i32);
         if self.exit_status().is_none() {
             let _ = killpg(group, Signal::SIGTERM);
-            self.wait_exit(Instant::now() + grace);
+            if self.wait_exit(Instant::now() + grace).is_none() {
+                self.note(format!(
+                    "{} was still running {:.1} s after SIGTERM, so it was killed (SIGKILL)",
+                    self.label,
+                    grace.as_secs_f32()
+                ));
+            }
         }
         // Always: the leader may be gone while a child it forked still runs.
         let _ = killpg(group, Signal::SIGKILL);
+        // Then whatever left the group (setsid) or was left behind by a dead parent.
+        let escaped = self.jail.kill_all(self.pid, Instant::now() + std::time::Duration::from_secs(5));
+        if !escaped.is_empty() {
+            let mut pids: Vec<String> = escaped.iter().take(8).map(u32::to_string).collect();
+            if escaped.len() > pids.len() {
+                pids.push("...".to_string());
+            }
+            self.note(format!(
+                "{} left {} process(es) running outside its process group (pid {}); they were killed",
+                self.label,
+                escaped.len(),
+                pids.join(", ")
+            ));
+        }
         self.wait_exit(Instant::now() + std::time::Duration::from_secs(5));
-        LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(pid, _)| *pid != self.pid);
+        self.note_limits();
+        self.jail.remove();
+        LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(pid, _, _)| *pid != self.pid);
+    }
+
+    fn note(&self, text: String) {
+        if self.limits.is_some() {
+            self.transcript.note(text);
+        }
+    }
+
+    /// Says in the transcript which of its limits the program ran into: a failure it
+    /// caused is then explained, not a mystery.
+    fn note_limits(&self) {
+        let Some(limits) = self.limits else { return };
+        let label = &self.label;
+        match self.exit_status().and_then(|s| s.signal()) {
+            Some(24) => self.note(format!(
+                "{label} used up its CPU time limit ({} s of CPU; --limit cpu=N changes it)",
+                limits.cpu_seconds
+            )),
+            Some(25) => self.note(format!(
+                "{label} wrote a file past the file size limit ({} bytes; --limit fsize=N changes it)",
+                crate::limits::size(limits.file_size)
+            )),
+            _ => {
+                if let Some(file) = self.dir().and_then(|d| file_at_least(d, limits.file_size)) {
+                    self.note(format!(
+                        "{label} wrote {} up to the file size limit ({} bytes; --limit fsize=N changes it)",
+                        file.display(),
+                        crate::limits::size(limits.file_size)
+                    ));
+                }
+            }
+        }
+        let refused = self.jail.refused_forks();
+        if refused > 0 {
+            self.note(format!(
+                "{label} reached its limit of {} processes and threads: {refused} fork()s or thread starts were refused (--limit nproc=N changes it)",
+                limits.processes
+            ));
+        }
+        for (name, capture) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let dropped = capture.dropped();
+            if dropped > 0 {
+                self.note(format!(
+                    "{label} wrote {} bytes to {name}; only the first {} were kept",
+                    capture.bytes().len() as u64 + dropped,
+                    capture.bytes().len()
+                ));
+            }
+        }
     }
 }
 
@@ -246,16 +351,24 @@ pub fn kill_all_live() {
     let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
     // Under the lock: from now on no program can start, so none escapes the sweep.
     INTERRUPTED.store(true, Ordering::SeqCst);
-    for (pid, _) in live.iter() {
+    for (pid, _, _) in live.iter() {
         let _ = killpg(Pid::from_raw(*pid as i32), Signal::SIGKILL);
     }
     let deadline = Instant::now() + std::time::Duration::from_secs(2);
-    for (pid, dir) in live.iter() {
+    for (pid, dir, jail) in live.iter() {
+        jail.kill_all(*pid, deadline);
         wait_group_gone(*pid, deadline);
+        jail.remove();
         if let Some(dir) = dir {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
+}
+
+/// Marks the grader as interrupted, first thing in the interrupt handler: the run
+/// then has no verdict, and no program starts any more.
+pub fn begin_interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
 /// Whether the grader was interrupted; its exit status must then say so (130).
@@ -318,4 +431,44 @@ fn apply_limits(limits: &Limits) -> io::Result<()> {
         set(Resource::RLIMIT_AS, bytes)?;
     }
     Ok(())
+}
+
+/// A file under `dir` (looking at most a few hundred entries deep) at least `size`
+/// bytes long: one that a program wrote up to its file size limit.
+fn file_at_least(dir: &Path, size: u64) -> Option<PathBuf> {
+    let mut pending = vec![dir.to_path_buf()];
+    let mut seen = 0;
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).ok()?.flatten() {
+            seen += 1;
+            if seen > 500 {
+                return None;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else if meta.len() >= size {
+                return entry.path().strip_prefix(dir).ok().map(Path::to_path_buf);
+            }
+        }
+    }
+    None
+}
+
+/// ENOENT for a program file that exists means that the interpreter its `#!` line
+/// names is missing: say that, not "No such file or directory".
+fn explain_spawn_error(program: &str, e: io::Error) -> io::Error {
+    if e.kind() != io::ErrorKind::NotFound || !Path::new(program).is_file() {
+        return e;
+    }
+    let mut head = Vec::new();
+    if let Ok(file) = std::fs::File::open(program) {
+        let _ = io::Read::read_to_end(&mut io::Read::take(file, 256), &mut head);
+    }
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    if !first.starts_with(b"#!") {
+        return e;
+    }
+    let shebang = String::from_utf8_lossy(first).into_owned();
+    io::Error::new(e.kind(), format!("the interpreter of its first line {shebang:?} was not found"))
 }

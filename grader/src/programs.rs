@@ -55,6 +55,11 @@ pub fn parse_cmd(text: &str, cwd: &Path, known_roles: &[&str]) -> Result<CmdOver
         if !path.is_file() {
             bail!("--cmd {role}: {program} does not exist");
         }
+        if !is_executable(&path) {
+            bail!(
+                "--cmd {role}: {program} is not executable: chmod +x it, or name its interpreter (python3 {program})"
+            );
+        }
         path.to_string_lossy().into_owned()
     } else {
         which::which(program)
@@ -119,7 +124,20 @@ pub fn resolve(
                             args: Vec::new(),
                             shown: format!("cargo run -q -p {} --bin {binary} --", package(lab)),
                         }),
-                        None => Err(build_failure(&dir, &package(lab), &root.join(&dir).join("Cargo.toml"), built)),
+                        None => {
+                            let manifest = root.join(&dir).join("Cargo.toml");
+                            let failure = if built.errors.contains_key(&manifest) || !built.success {
+                                build_failure(&dir, &package(lab), &manifest, built)
+                            } else {
+                                missing_binary(&dir, &binary)
+                            };
+                            // The reference solutions not building is the grader's
+                            // problem, never a student's result.
+                            Err(match source {
+                                Source::Labs => failure,
+                                Source::Solutions => Failure { kind: FailureKind::GraderError, ..failure },
+                            })
+                        }
                     }
                 }
                 (None, None) => unreachable!("a role without --cmd makes its lab build"),
@@ -128,6 +146,16 @@ pub fn resolve(
         }
     }
     Ok(programs)
+}
+
+fn missing_binary(dir: &str, binary: &str) -> Failure {
+    Failure::new(FailureKind::BuildFailed, format!("{dir} built, but has no program named {binary}"))
+        .with_hint(format!("each role is a binary of its own: {dir}/src/bin/{binary}.rs"))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
 }
 
 fn build_failure(dir: &str, package: &str, manifest: &Path, built: &cargo::Built) -> Failure {

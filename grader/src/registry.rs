@@ -34,7 +34,17 @@ pub struct Check {
 }
 
 /// Every lab, in the order students meet them.
-pub static LABS: &[&Lab] = &[&checks::hello::LAB];
+pub static LABS: &[&Lab] = &[
+    &checks::hello::LAB,
+    &checks::varsize::LAB,
+    &checks::date::LAB,
+    &checks::logging::LAB,
+    &checks::echo::LAB,
+    &checks::upper::LAB,
+    &checks::threaded::LAB,
+    &checks::calc::LAB,
+    &checks::board::LAB,
+];
 
 impl Lab {
     /// The Cargo package of the student's programs.

@@ -52,6 +52,10 @@ pub struct CheckReport {
     pub failure: Option<Failure>,
     pub duration_ms: u64,
     pub transcript: Vec<Event>,
+    /// The instructor withholds this check's details from students (grading.toml): it
+    /// still counts, and shows its name, status and points only.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// A whole run.
@@ -70,6 +74,9 @@ pub struct Report {
     pub skipped: usize,
     pub errors: usize,
     pub duration_ms: u64,
+    /// The score that passes (grading.toml); none: every check must pass.
+    #[serde(default)]
+    pub min_score: Option<u32>,
     /// Facts about how the run was made, such as a portable fallback that was used.
     pub notes: Vec<String>,
     pub checks: Vec<CheckReport>,
@@ -97,8 +104,25 @@ impl Report {
             skipped: count(|s| s == Status::Skipped),
             errors: count(|s| s == Status::Error),
             duration_ms,
+            min_score: None,
             notes,
             checks,
+        }
+    }
+
+    /// Counts the checks again after their points or statuses changed.
+    pub fn recount(self) -> Report {
+        let min_score = self.min_score;
+        let report = Report::new(self.source, self.commands, self.seed, self.notes, self.checks, self.duration_ms);
+        Report { version: self.version, min_score, ..report }
+    }
+
+    /// Whether the run earns a passing exit status: the score reaches the instructor's
+    /// minimum when there is one, else every check passed.
+    pub fn succeeded(&self) -> bool {
+        match self.min_score {
+            Some(min) => self.score >= min,
+            None => self.all_passed(),
         }
     }
 

@@ -147,6 +147,7 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
         failure,
         duration_ms,
         transcript,
+        hidden: false,
     }
 }
 
@@ -162,5 +163,6 @@ fn skipped(planned: Planned, why: String) -> CheckReport {
         failure: None,
         duration_ms: 0,
         transcript: Vec::new(),
+        hidden: false,
     }
 }

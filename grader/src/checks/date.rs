@@ -1,0 +1,243 @@
+//! Lab date: docs/labs/date.md (seed Lab 3 "Client/Server Communication", exercises 1
+//! and 2: DateServer and DateClient).
+//!
+//! date-server reads one request line per connection, replies one line, the current
+//! date and time in RFC 3339, and closes the connection; a client that stays silent
+//! must not delay anyone. date-client sends `What time is it?` and prints the reply.
+
+use std::time::Duration;
+
+use crate::conn::Conn;
+use crate::harness::Harness;
+use crate::outcome::{CheckResult, Failure, FailureKind::*, Hint};
+use crate::registry::{Check, Lab, Role};
+use crate::timestamp::{self, ask_time, reply_hints, TimeReply};
+use crate::transcript::escape;
+
+pub const LAB: Lab = Lab {
+    name: "date",
+    title: "What time is it? (Lab 3, exercises 1 and 2: DateServer, DateClient)",
+    roles: &[Role { name: "date-server", default_port: 6015 }, Role { name: "date-client", default_port: 6015 }],
+    checks: &[
+        check("server-rfc3339", "date-server replies one line of RFC 3339 with seconds", 2, server_rfc3339),
+        check(
+            "server-current-time",
+            "date-server replies the current time, within 2 s, with an offset that belongs to it",
+            2,
+            server_current_time,
+        ),
+        check(
+            "server-waits-for-request",
+            "date-server says nothing until the client has sent its request line",
+            1,
+            server_waits_for_request,
+        ),
+        check(
+            "server-any-request",
+            "date-server answers any request line, also one ending in \\r\\n",
+            1,
+            server_any_request,
+        ),
+        check("server-closes", "date-server closes the connection after its reply", 2, server_closes),
+        check(
+            "server-sequential-clients",
+            "date-server serves 50 clients one after another",
+            2,
+            server_sequential_clients,
+        ),
+        check(
+            "server-concurrent-clients",
+            "date-server serves 20 clients connected at once",
+            2,
+            server_concurrent_clients,
+        ),
+        check(
+            "server-silent-client",
+            "a client that connects and stays silent does not delay the others",
+            2,
+            server_silent_client,
+        ),
+        check("client-sends-request", "date-client sends the line What time is it?", 2, client_sends_request),
+        check("client-prints-reply", "date-client prints the server's reply line as it is", 2, client_prints_reply),
+        check(
+            "client-no-server",
+            "date-client exits 1 with one clear line when no server is there",
+            1,
+            client_no_server,
+        ),
+    ],
+};
+
+const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
+    Check { slug, name, points, run, after: &[] }
+}
+
+/// What the date client sends; the server answers any line alike.
+const REQUEST: &str = "What time is it?";
+
+/// Asks for the time, with the usual hints if no reply comes.
+fn ask(c: &mut Conn) -> Result<TimeReply, Failure> {
+    reply_hints(ask_time(c, REQUEST))
+}
+
+fn server_rfc3339(h: &mut Harness) -> CheckResult {
+    let mut server = h.server("date-server").start()?;
+    let mut c = server.connect()?;
+    ask(&mut c)?.expect_rfc3339("date-server")?;
+    Ok(())
+}
+
+fn server_current_time(h: &mut Harness) -> CheckResult {
+    let mut server = h.server("date-server").start()?;
+    let mut c = server.connect()?;
+    ask(&mut c)?.expect_current("date-server")?;
+    Ok(())
+}
+
+fn server_waits_for_request(h: &mut Harness) -> CheckResult {
+    let mut server = h.server("date-server").start()?;
+    let mut c = server.connect()?;
+    // A correct server is silent here whatever the timing, so this window can only
+    // catch a server that speaks first; it never fails a correct one.
+    c.expect_quiet(Duration::from_millis(100), "before the client had sent its request")
+        .hint("read the client's request line first, then reply: in this protocol the client speaks first")?;
+    ask(&mut c)?;
+    Ok(())
+}
+
+fn server_any_request(h: &mut Harness) -> CheckResult {
+    let mut server = h.server("date-server").start()?;
+    // The usual request first, for the shape of this server's replies: this check is
+    // about answering any line, not about the format (server-rfc3339 checks that).
+    let usual = ask(&mut server.connect()?)?.line;
+    let mut c = server.connect()?;
+    let other = "hey, got the time?";
+    c.send(format!("{other}\r\n"))?;
+    let reply = c
+        .read_line()
+        .hint_on(Timeout, "any line is a request: answer it whatever it says, and accept \\r\\n as a line ending")?;
+    let shape = |s: &str| -> String { s.trim().chars().map(|c| if c.is_ascii_digit() { '9' } else { c }).collect() };
+    if timestamp::parse(reply.trim()).is_ok() || (!usual.trim().is_empty() && shape(&reply) == shape(&usual)) {
+        return Ok(());
+    }
+    Err(Failure::mismatch("date-server did not answer the time to a request other than What time is it?")
+        .sent(escape(format!("{other}\r\n").as_bytes()))
+        .expected(format!("the time, as for What time is it? (it replied {} to that)", escape(usual.as_bytes())))
+        .got(escape(format!("{reply}\n").as_bytes()))
+        .with_hint("every request line gets the time, whatever it says and however it ends (\\n or \\r\\n): do not compare it with What time is it?"))
+}
+
+fn server_closes(h: &mut Harness) -> CheckResult {
+    let mut server = h.server("date-server").start()?;
+    let mut c = server.connect()?;
+    ask(&mut c)?;
+    c.expect_closed()
+        .hint_on(Timeout, "close the connection after the reply: one request, one reply, one connection (the client reads until the server closes)")
+        .hint("send the one reply line and close: nothing more")
+}
+
+const KEEP_SERVING: &str =
+    "put accept() in a loop and handle each client in turn (or on a thread of its own): the server runs until it is stopped";
+
+fn server_sequential_clients(h: &mut Harness) -> CheckResult {
+    let mut server = h.server("date-server").start()?;
+    for n in 1..=50 {
+        let mut c = server.connect().hint(KEEP_SERVING)?;
+        if n == 1 {
+            ask(&mut c)?;
+        } else {
+            ask_time(&mut c, REQUEST).hint(KEEP_SERVING)?;
+        }
+        // The grader closes its side too, as a client program exits after the reply.
+        drop(c);
+        if n % 10 == 0 {
+            h.note(format!("{n} clients served"));
+        }
+    }
+    server.expect_alive("after 50 clients").hint(KEEP_SERVING)
+}
+
+fn server_concurrent_clients(h: &mut Harness) -> CheckResult {
+    let mut server = h.server("date-server").start()?;
+    let mut conns = Vec::new();
+    for _ in 0..20 {
+        conns.push(server.connect().hint(AT_ONCE)?);
+    }
+    h.note("20 clients are connected; each sends its request now, all at once");
+    // One thread per client, each with its own deadlines: the replies may come in any
+    // order, and one slow reply does not hold up the reading of the others.
+    let results: Vec<Result<(), Failure>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = conns.iter_mut().map(|c| scope.spawn(move || ask_time(c, REQUEST).map(|_| ()))).collect();
+        handles
+            .into_iter()
+            .map(|t| t.join().unwrap_or_else(|_| Err(Failure::grader("a client thread panicked"))))
+            .collect()
+    });
+    let answered = results.iter().filter(|r| r.is_ok()).count();
+    match results.into_iter().find_map(Result::err) {
+        None => server.expect_alive("after 20 clients at once").hint(AT_ONCE),
+        Some(failure) => Err(failure.detail(format!("{answered} of the 20 clients got a reply"))).hint(AT_ONCE),
+    }
+}
+
+const AT_ONCE: &str = "serve clients that arrive together: keep accepting while others are served (a thread per client), listen with a backlog of at least 20, and share nothing between clients without a lock";
+
+const SILENT: &str = "the server is stuck waiting for the silent client's request and serves nobody else meanwhile: serve each client on a thread of its own, or give each connection a read timeout of a second or two (the lesson of iterative vs concurrent servers)";
+
+fn server_silent_client(h: &mut Harness) -> CheckResult {
+    let mut server = h.server("date-server").start()?;
+    let silent = server.connect()?;
+    h.note(format!("[{}] stays connected and silent until the end of the check", silent.label()));
+    for _ in 0..3 {
+        let mut c = server.connect().hint(SILENT)?;
+        reply_hints(ask_time(&mut c, REQUEST).hint_on(Timeout, SILENT))?;
+    }
+    drop(silent);
+    Ok(())
+}
+
+fn client_sends_request(h: &mut Harness) -> CheckResult {
+    let mut scripted = h.scripted_server()?;
+    let client = h.client("date-client").port(scripted.port()).start()?;
+    let mut c = scripted.accept(&client)?;
+    let line = c
+        .read_line()
+        .hint_on(Timeout, "end the request with \\n: the server reads one line, and waits for its end")
+        .hint_on(Closed, "send the request line, ending in \\n, and wait for the reply before closing")?;
+    if line != REQUEST {
+        return Err(Failure::mismatch("date-client sent a wrong request")
+            .expected(escape(format!("{REQUEST}\n").as_bytes()))
+            .got(escape(format!("{line}\n").as_bytes()))
+            .with_hint("send exactly What time is it? followed by \\n"));
+    }
+    // Let it finish as it would with a real server; this check is about the request.
+    c.send_line(&timestamp::format(timestamp::unix_now(), 0))?;
+    drop(c);
+    let _ = client.finish();
+    Ok(())
+}
+
+fn client_prints_reply(h: &mut Harness) -> CheckResult {
+    // A time the client cannot make up itself: another year, an odd offset.
+    let offsets = [-570, -300, -180, 0, 60, 330, 345, 660, 840];
+    let instant = h.rng().i64(0..4_000_000_000) as f64;
+    let offset = offsets[h.rng().usize(..offsets.len())];
+    let reply = timestamp::format(instant, offset);
+    let mut scripted = h.scripted_server()?;
+    let client = h.client("date-client").port(scripted.port()).start()?;
+    let mut c = scripted.accept(&client)?;
+    c.read_line().hint_on(Timeout, "end the request with \\n: the server reads one line, and waits for its end")?;
+    c.send_line(&reply)?;
+    h.note("the grader closes the connection, as a date server does after its reply");
+    drop(c);
+    let run = client.finish()?;
+    run.expect_success()?;
+    run.expect_stdout(&[reply])
+        .hint("print the server's reply line as it is: no prefix, no reformatting, no time of your own")
+}
+
+fn client_no_server(h: &mut Harness) -> CheckResult {
+    let port = h.unused_port()?;
+    h.note(format!("nothing listens on 127.0.0.1:{port}"));
+    h.client("date-client").port(port).run()?.expect_clean_failure()
+}

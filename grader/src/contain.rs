@@ -1,0 +1,381 @@
+//! Keeping every process a program starts within reach: the ones that left its
+//! process group (setsid) and the ones that fork without end.
+//!
+//! A process group is not a container: a child may call setsid() and be in a group of
+//! its own, still holding the port. So each program also gets a *jail*, which is
+//!
+//! - a pids cgroup of its own, where the machine has a writable cgroup v1 `pids`
+//!   hierarchy (Linux, as root): every descendant is in it whatever it does with
+//!   sessions, and `pids.max` stops a fork bomb at the `nproc` limit (RLIMIT_NPROC
+//!   would not: it is per user, and root is exempt from it);
+//! - otherwise a tag in its environment (`SOCKET_LABS_RUN`), inherited by every
+//!   descendant that does not clear its environment, plus RLIMIT_NPROC for users other
+//!   than root (set to the user's current number of tasks plus `nproc`, since that
+//!   limit counts all of the user's tasks). Root without the cgroup has no process limit;
+//!   the report's notes say so.
+//!
+//! The grader is also a child subreaper (Linux): a process whose parent died is
+//! reparented to the grader rather than to init, so it is reaped here. Only processes
+//! that are not the grader's own direct children are reaped that way (by pid, with
+//! waitid): the threads waiting on the direct children must get their statuses.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::deadline::poll_until;
+use crate::limits::Limits;
+
+/// The environment variable that tags every process of one program.
+pub const TAG_VAR: &str = "SOCKET_LABS_RUN";
+
+/// How the process limit is enforced on this machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessLimit {
+    Cgroup,
+    Rlimit,
+    None,
+}
+
+impl ProcessLimit {
+    /// A note for the report when the limit is weaker than a cgroup.
+    pub fn note(self) -> Option<String> {
+        match self {
+            ProcessLimit::Cgroup => None,
+            ProcessLimit::Rlimit => Some(
+                "the process limit (nproc) is RLIMIT_NPROC, counted over all of this user's processes: no pids cgroup could be made here"
+                    .to_string(),
+            ),
+            ProcessLimit::None => Some(
+                "no process limit (nproc) is enforced: the grader runs as root without a writable pids cgroup, and root is exempt from RLIMIT_NPROC"
+                    .to_string(),
+            ),
+        }
+    }
+}
+
+/// How this machine limits processes, found once.
+pub fn process_limit() -> ProcessLimit {
+    if cgroup::root().is_some() {
+        ProcessLimit::Cgroup
+    } else if is_root() {
+        ProcessLimit::None
+    } else {
+        ProcessLimit::Rlimit
+    }
+}
+
+fn is_root() -> bool {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Makes this process a child subreaper (Linux; elsewhere nothing): orphans of the
+/// programs it starts are reparented to it, and it reaps them.
+pub fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+}
+
+/// Pids of this process's direct children that a thread of process.rs waits for (with
+/// a count, in case a pid is reused before its old entry is gone); any other child is
+/// an orphan that came to the subreaper, and is reaped here.
+static DIRECT: Mutex<Option<HashMap<u32, u32>>> = Mutex::new(None);
+
+/// Spawns a direct child with `spawn`, which returns it and its pid, and records it,
+/// holding the lock that [`reap_orphans`] takes: a child that exits at once is never
+/// taken for an orphan before it is recorded.
+pub fn spawn_direct<T>(spawn: impl FnOnce() -> std::io::Result<(T, u32)>) -> std::io::Result<T> {
+    let mut direct = DIRECT.lock().unwrap_or_else(|e| e.into_inner());
+    let (child, pid) = spawn()?;
+    *direct.get_or_insert_with(HashMap::new).entry(pid).or_default() += 1;
+    Ok(child)
+}
+
+/// Forgets a direct child once its waiter has reaped it.
+pub fn direct_child_reaped(pid: u32) {
+    if let Some(map) = DIRECT.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        if let Some(count) = map.get_mut(&pid) {
+            *count -= 1;
+            if *count == 0 {
+                map.remove(&pid);
+            }
+        }
+    }
+}
+
+/// Where one program's processes are tracked; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Jail {
+    tag: String,
+    cgroup: Option<PathBuf>,
+    /// RLIMIT_NPROC to set in the child, where there is no cgroup and it helps.
+    nproc_rlimit: Option<u64>,
+}
+
+impl Jail {
+    /// A new jail; with `limits`, a cgroup (where possible) capped at their `processes`.
+    pub fn new(limits: Option<&Limits>) -> std::io::Result<Jail> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let tag = format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+        let mut jail = Jail { tag, cgroup: None, nproc_rlimit: None };
+        if let Some(limits) = limits {
+            match process_limit() {
+                ProcessLimit::Cgroup => jail.cgroup = Some(cgroup::create(&jail.tag, limits.processes)?),
+                ProcessLimit::Rlimit => jail.nproc_rlimit = Some(user_tasks().saturating_add(limits.processes)),
+                ProcessLimit::None => {}
+            }
+        }
+        Ok(jail)
+    }
+
+    /// The tag's environment variable and value.
+    pub fn env(&self) -> (&'static str, &str) {
+        (TAG_VAR, &self.tag)
+    }
+
+    /// What the child must do between fork and exec: join the cgroup, or set
+    /// RLIMIT_NPROC. Everything that allocates is done here, before the fork.
+    pub fn pre_exec(&self) -> impl Fn() -> std::io::Result<()> + Send + Sync + 'static {
+        let procs = self.cgroup.as_ref().map(|dir| {
+            std::ffi::CString::new(dir.join("cgroup.procs").into_os_string().into_encoded_bytes())
+                .expect("a cgroup path has no NUL")
+        });
+        let nproc = self.nproc_rlimit;
+        move || {
+            if let Some(path) = &procs {
+                // SAFETY: open/write/close are async-signal-safe; `path` is a valid C
+                // string made before the fork. Writing 0 moves the writing process.
+                unsafe {
+                    let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                    if fd < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    let written = libc::write(fd, b"0".as_ptr().cast(), 1);
+                    let error = std::io::Error::last_os_error();
+                    libc::close(fd);
+                    if written != 1 {
+                        return Err(error);
+                    }
+                }
+            }
+            if let Some(n) = nproc {
+                let limit = libc::rlimit { rlim_cur: n as libc::rlim_t, rlim_max: n as libc::rlim_t };
+                // SAFETY: a plain system call on a stack value. Failure (a hard limit
+                // below n) leaves the limit as it was, which is lower: fine.
+                unsafe { libc::setrlimit(libc::RLIMIT_NPROC, &limit) };
+            }
+            Ok(())
+        }
+    }
+
+    /// The processes in the jail now, zombies included where the tracking shows them.
+    pub fn members(&self) -> Vec<u32> {
+        match &self.cgroup {
+            Some(dir) => cgroup::procs(dir),
+            None => tagged(&self.tag),
+        }
+    }
+
+    /// How many forks (or thread starts) the process limit refused, if known.
+    pub fn refused_forks(&self) -> u64 {
+        self.cgroup.as_deref().map(cgroup::refused).unwrap_or(0)
+    }
+
+    /// Kills every process in the jail but `leader` (whose process group, numbered
+    /// like it, the caller killed, and whose status a thread of process.rs reaps), and
+    /// reaps those that came to this subreaper, until none is left or `deadline`.
+    /// Returns the pids of those that had left the leader's process group.
+    pub fn kill_all(&self, leader: u32, deadline: Instant) -> Vec<u32> {
+        let mut escaped = Vec::new();
+        poll_until(deadline, || {
+            let mut alive = false;
+            for pid in self.members() {
+                let Some((state, group)) = crate::proctable::state_and_group(pid) else { continue };
+                if pid == leader || state == 'Z' || state == 'X' {
+                    continue;
+                }
+                alive = true;
+                // SAFETY: kill with a pid and a signal number.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+                if group != leader && !escaped.contains(&pid) {
+                    escaped.push(pid);
+                }
+            }
+            reap_orphans();
+            (!alive).then_some(())
+        });
+        escaped
+    }
+
+    /// Removes the cgroup once it is empty (bounded wait: a killed process takes a
+    /// moment to leave it).
+    pub fn remove(&self) {
+        if let Some(dir) = &self.cgroup {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            poll_until(deadline, || {
+                reap_orphans();
+                std::fs::remove_dir(dir).ok()
+            });
+        }
+    }
+}
+
+/// Reaps every zombie that is this process's child but not a direct child waited on
+/// elsewhere: orphans reparented to the subreaper.
+pub fn reap_orphans() {
+    let me = std::process::id();
+    let direct = DIRECT.lock().unwrap_or_else(|e| e.into_inner());
+    for pid in all_pids() {
+        if direct.as_ref().is_some_and(|d| d.contains_key(&pid)) {
+            continue;
+        }
+        let Some((state, ppid)) = state_and_parent(pid) else { continue };
+        if ppid == me && (state == 'Z' || state == 'X') {
+            // SAFETY: waitid on one pid that is our child and that no other thread
+            // waits for (it is not a direct child); WNOHANG never blocks.
+            unsafe {
+                let mut info: libc::siginfo_t = std::mem::zeroed();
+                libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG);
+            }
+        }
+    }
+}
+
+/// Live processes that came to this subreaper when their parent died: its children
+/// that it did not start itself (`grader batch` uses it after a grader it started was
+/// killed: whatever that grader had started is then here).
+pub fn orphans() -> Vec<u32> {
+    let me = std::process::id();
+    let direct = DIRECT.lock().unwrap_or_else(|e| e.into_inner());
+    all_pids()
+        .into_iter()
+        .filter(|pid| !direct.as_ref().is_some_and(|d| d.contains_key(pid)))
+        .filter(|&pid| state_and_parent(pid).is_some_and(|(state, ppid)| ppid == me && state != 'Z' && state != 'X'))
+        .collect()
+}
+
+fn all_pids() -> Vec<u32> {
+    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+    procs.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect()
+}
+
+/// State letter and parent pid from /proc/PID/stat.
+fn state_and_parent(pid: u32) -> Option<(char, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+/// Processes whose environment holds `SOCKET_LABS_RUN=tag`.
+fn tagged(tag: &str) -> Vec<u32> {
+    let needle = format!("{TAG_VAR}={tag}");
+    all_pids()
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|&b| b == 0).any(|var| var == needle.as_bytes()))
+        })
+        .collect()
+}
+
+/// Tasks (threads included, as RLIMIT_NPROC counts them) of this user now.
+fn user_tasks() -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: no arguments, cannot fail.
+    let uid = unsafe { libc::getuid() };
+    all_pids()
+        .into_iter()
+        .filter(|pid| std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| m.uid() == uid))
+        .map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // num_threads is the 18th field after the command name.
+            stat.rfind(')').and_then(|at| stat[at + 1..].split_whitespace().nth(17)?.parse().ok()).unwrap_or(1)
+        })
+        .sum()
+}
+
+mod cgroup {
+    use super::*;
+
+    /// This process's own directory in a writable cgroup v1 `pids` hierarchy, if any.
+    pub fn root() -> Option<&'static Path> {
+        static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
+        ROOT.get_or_init(find).as_deref()
+    }
+
+    fn find() -> Option<PathBuf> {
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+        let mount = mountinfo.lines().find_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let mut right = right.split_whitespace();
+            let fstype = right.next()?;
+            let options = right.nth(1)?;
+            let point = left.split_whitespace().nth(4)?;
+            (fstype == "cgroup" && options.split(',').any(|o| o == "pids")).then(|| PathBuf::from(point))
+        })?;
+        let cgroups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        let own = cgroups.lines().find_map(|line| {
+            let mut parts = line.splitn(3, ':');
+            let _ = parts.next()?;
+            let controllers = parts.next()?;
+            let path = parts.next()?;
+            controllers.split(',').any(|c| c == "pids").then(|| path.trim_start_matches('/').to_string())
+        })?;
+        let dir = mount.join(own);
+        // Writable? Make and remove a probe; clear what crashed graders left.
+        let probe = dir.join(format!("socket-labs-{}-probe", std::process::id()));
+        std::fs::create_dir(&probe).ok()?;
+        let _ = std::fs::remove_dir(&probe);
+        clear_stale(&dir);
+        Some(dir)
+    }
+
+    /// Removes the empty cgroups of graders that are no longer running.
+    fn clear_stale(dir: &Path) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(pid) = name.strip_prefix("socket-labs-").and_then(|rest| rest.split('-').next()) else {
+                continue;
+            };
+            if !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir(entry.path());
+            }
+        }
+    }
+
+    pub fn create(tag: &str, max: u64) -> std::io::Result<PathBuf> {
+        let dir = root().expect("checked by process_limit").join(format!("socket-labs-{tag}"));
+        std::fs::create_dir(&dir)?;
+        if let Err(e) = std::fs::write(dir.join("pids.max"), max.to_string()) {
+            let _ = std::fs::remove_dir(&dir);
+            return Err(e);
+        }
+        Ok(dir)
+    }
+
+    pub fn procs(dir: &Path) -> Vec<u32> {
+        std::fs::read_to_string(dir.join("cgroup.procs"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
+    }
+
+    /// `max N` of pids.events: how often a fork was refused at pids.max.
+    pub fn refused(dir: &Path) -> u64 {
+        std::fs::read_to_string(dir.join("pids.events"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("max ")?.trim().parse().ok())
+            .unwrap_or(0)
+    }
+}

@@ -1,0 +1,334 @@
+//! `grader explain CHECK_ID`: what a check is for, what it sends, what it expects, and
+//! how to do the same by hand.
+//!
+//! Nothing here is written per check. The purpose is the check's sentence (the
+//! registry's `name`) and its entry in the handout's "The checks" section; what it
+//! sends and expects is its transcript from one run against the reference solution
+//! (built if needed), with the commands shown as the student types them for their own
+//! programs; the commands by hand are derived from that transcript (`byhand.rs`). So an
+//! explanation is always what the check does today.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anstyle::Style;
+use anyhow::{bail, Result};
+use clap::Args;
+
+use crate::byhand;
+use crate::concepts;
+use crate::deadline::Timeouts;
+use crate::grading::Grading;
+use crate::harness::{Env, Launcher};
+use crate::process::Limits;
+use crate::programs::{self, Source};
+use crate::registry::{find_check, find_lab, Check, Lab, LABS};
+use crate::report::{CheckReport, Status};
+use crate::transcript::EventKind;
+use crate::workspace::find_root;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+/// The seed of an explanation unless `--seed` says otherwise: the same words every
+/// time, and `cargo grade --check ID --seed 1 -v` sends your program the same.
+const SEED: u64 = 1;
+
+/// The most transcript lines shown; the middle of a longer one is left out.
+const SHOWN_EVENTS: usize = 60;
+
+/// How the student runs the grader's own tiny client.
+const SEND: &str = "cargo grader send";
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// Check ids (hello/server-replies) or lab names (every check of the lab).
+    #[arg(value_name = "CHECK_ID|LAB")]
+    targets: Vec<String>,
+    /// Explain every check of every lab.
+    #[arg(long, conflicts_with = "targets")]
+    all: bool,
+    /// Only what is known without running anything: no transcript, no commands.
+    #[arg(long)]
+    no_run: bool,
+    /// Seed of the run against the reference solution.
+    #[arg(long, default_value_t = SEED)]
+    seed: u64,
+    /// Multiply every deadline, for a slow or loaded machine.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    timeout_scale: f64,
+    /// Where the reference solution runs (as for `grader test`).
+    #[arg(long, value_enum, default_value_t = crate::inner::Net::Auto)]
+    net: crate::inner::Net,
+    /// Show the details of checks that grading.toml hides (for instructors).
+    #[arg(long)]
+    show_hidden: bool,
+}
+
+pub fn run(args: &ExplainArgs, root: Option<&Path>) -> Result<ExitCode> {
+    let root = find_root(root)?;
+    let chosen = choose(args)?;
+    let mut grading = Grading::find(None, &root)?;
+    grading.show_hidden = args.show_hidden;
+    let results = if args.no_run { HashMap::new() } else { run_reference(&chosen, args, &root)? };
+
+    let mut out = anstream::stdout();
+    for (i, (lab, check)) in chosen.iter().enumerate() {
+        if i > 0 {
+            writeln!(out, "\n{}", "-".repeat(72))?;
+        }
+        let id = lab.check_id(check);
+        let mut result = results.get(&id).cloned();
+        if let Some(result) = &mut result {
+            grading.apply(result);
+        }
+        explain_one(&mut out, &root, lab, check, result.as_ref(), args)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The checks named on the command line, in registry order within each target.
+fn choose(args: &ExplainArgs) -> Result<Vec<(&'static Lab, &'static Check)>> {
+    if args.all {
+        return Ok(LABS.iter().flat_map(|lab| lab.checks.iter().map(move |c| (*lab, c))).collect());
+    }
+    if args.targets.is_empty() {
+        bail!("name a check id (such as hello/server-replies; `cargo grader list` shows them all), a lab, or --all");
+    }
+    let mut chosen = Vec::new();
+    for target in &args.targets {
+        if let Some(found) = find_check(target) {
+            chosen.push(found);
+        } else if let Some(lab) = find_lab(target) {
+            chosen.extend(lab.checks.iter().map(|c| (lab, c)));
+        } else {
+            bail!("there is no check or lab {target:?}; `cargo grader list` shows every check id");
+        }
+    }
+    Ok(chosen)
+}
+
+/// Runs the chosen checks (and what they need first) against the reference solutions,
+/// with the programs shown as the student's own `cargo run` lines.
+fn run_reference(
+    chosen: &[(&'static Lab, &'static Check)],
+    args: &ExplainArgs,
+    root: &Path,
+) -> Result<HashMap<String, CheckReport>> {
+    let ids: Vec<String> = chosen.iter().map(|(lab, check)| lab.check_id(check)).collect();
+    let plan = crate::grade::plan(&[], &ids)?;
+    let mut labs: Vec<&'static Lab> = Vec::new();
+    for planned in &plan {
+        if !labs.iter().any(|lab| lab.name == planned.lab.name) {
+            labs.push(planned.lab);
+        }
+    }
+    let timeouts = Timeouts::scaled(args.timeout_scale.clamp(0.1, 100.0));
+    let mut programs = programs::resolve(&labs, Source::Solutions, &[], root, timeouts.build, &mut |what| {
+        eprintln!("grader: {what} (the reference solution, to show what each check does)");
+    })?;
+    for lab in &labs {
+        for role in lab.roles {
+            if let Some(Ok(launcher)) = programs.get_mut(role.name) {
+                *launcher = Launcher {
+                    shown: format!("cargo run -q -p {} --bin {} --", lab.package(), role.name),
+                    ..launcher.clone()
+                };
+            }
+        }
+    }
+    let env = Arc::new(Env { programs, timeouts, limits: Limits::default() });
+    let jobs = std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(2).clamp(2, 8);
+    let mut notes = Vec::new();
+    let results = crate::inner::run(&plan, env, jobs, args.seed, args.net, &mut notes, |_| {})?;
+    Ok(results.into_iter().map(|r| (r.id.clone(), r)).collect())
+}
+
+fn explain_one(
+    out: &mut impl Write,
+    root: &Path,
+    lab: &Lab,
+    check: &Check,
+    result: Option<&CheckReport>,
+    args: &ExplainArgs,
+) -> Result<()> {
+    let id = lab.check_id(check);
+    writeln!(out, "{BOLD}{id}{BOLD:#}: {}", check.name)?;
+    writeln!(out, "  {} point{}; lab {}: {}", check.points, plural(check.points), lab.name, lab.title)?;
+    if !check.after.is_empty() {
+        let after: Vec<String> = check.after.iter().map(|s| format!("{}/{s}", lab.name)).collect();
+        writeln!(out, "  runs only after {} passed", after.join(", "))?;
+    }
+
+    let handout = lab.handout();
+    let entry = std::fs::read_to_string(root.join(&handout)).ok().and_then(|text| handout_entry(&text, &id));
+    writeln!(out, "\n{BOLD}What it checks{BOLD:#} ({handout}, \"The checks\"):")?;
+    match &entry {
+        // The entry of this check alone starts with its id, which is shown above.
+        Some(text) => write_wrapped(out, text.strip_prefix(&format!("`{id}`: ")).unwrap_or(text), "  ")?,
+        None => writeln!(out, "  {}", check.name)?,
+    }
+    let about = format!("{id} {} {}", check.name, entry.as_deref().unwrap_or(""));
+    let related = concepts::about(&about);
+    if !related.is_empty() {
+        let shown: Vec<String> = related.iter().map(|c| format!("{} ({})", c.title, c.page)).collect();
+        writeln!(out, "  concepts: {}", shown.join("; "))?;
+    }
+
+    if args.no_run {
+        return Ok(());
+    }
+    let Some(result) = result else {
+        writeln!(out, "\n  (the check did not run)")?;
+        return Ok(());
+    };
+    if result.hidden && !args.show_hidden {
+        writeln!(out, "\n  hidden check: your instructor withholds what it sends (grading.toml)")?;
+        return Ok(());
+    }
+    if result.status != Status::Pass {
+        let why = result.message.as_deref().unwrap_or("it did not pass");
+        writeln!(out, "\n  {DIM}(on this machine the reference solution did not pass it: {why}){DIM:#}")?;
+    }
+    let map = byhand::port_map(lab, &result.transcript);
+    let events: Vec<_> = result
+        .transcript
+        .iter()
+        .map(|e| crate::transcript::Event { text: byhand::localize(&e.text, &map), ..e.clone() })
+        .collect();
+    if events.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{BOLD}What it sends and expects{BOLD:#} (a run against the reference solution, --seed {}):", args.seed)?;
+    writeln!(
+        out,
+        "  {DIM}$ a program the grader starts   > bytes the grader sends   < bytes it receives   # its notes{DIM:#}"
+    )?;
+    let skip = events.len().saturating_sub(SHOWN_EVENTS);
+    let head = if skip > 0 { SHOWN_EVENTS - 10 } else { events.len() };
+    for (i, event) in events.iter().enumerate() {
+        if skip > 0 && i == head {
+            writeln!(out, "  {DIM}... {skip} more lines ...{DIM:#}")?;
+        }
+        if skip > 0 && (head..head + skip).contains(&i) {
+            continue;
+        }
+        for (n, line) in event.render().lines().enumerate() {
+            let lead = if n == 0 { "  " } else { "      " };
+            writeln!(out, "{lead}{line}")?;
+        }
+    }
+
+    let steps = byhand::steps(&events, SEND);
+    if !steps.is_empty() {
+        writeln!(out, "\n{BOLD}Try it by hand{BOLD:#}, each command in a terminal of its own, in this order:")?;
+        for (n, step) in steps.iter().enumerate() {
+            writeln!(out, "  {}. {}:", n + 1, step.who)?;
+            writeln!(out, "     {}", step.command)?;
+            if let Some(caveat) = &step.caveat {
+                writeln!(out, "     {DIM}({caveat}){DIM:#}")?;
+            }
+        }
+        if events.iter().any(|e| e.kind == EventKind::Note && e.text.contains("on purpose")) {
+            writeln!(
+                out,
+                "  {DIM}(the # lines say what the grader did on purpose, such as losing a datagram: do that part\n  by hand, for instance by not answering){DIM:#}"
+            )?;
+        }
+        if events.iter().any(|e| e.kind == EventKind::Sent && !e.text.contains("one datagram")) {
+            writeln!(
+                out,
+                "  {DIM}`{SEND}` writes each TEXT as it is (\\n is a newline) and prints what comes back; nc works too,\n  but adds a newline to every line you type.{DIM:#}"
+            )?;
+        }
+    }
+    writeln!(out, "\n{BOLD}Grade your own program on just this check{BOLD:#}, with its transcript:")?;
+    writeln!(out, "  cargo grade {} --check {id} --seed {} -v", lab.name, args.seed)?;
+    Ok(())
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The handout's list entry for `id`: the item of a Markdown list whose lead (the text
+/// before its first `: `) names the id in backticks, without the `- `.
+pub fn handout_entry(handout: &str, id: &str) -> Option<String> {
+    let mut items: Vec<String> = Vec::new();
+    let mut current: Option<String> = None;
+    for line in handout.lines() {
+        if let Some(start) = line.strip_prefix("- ") {
+            items.extend(current.take());
+            current = Some(start.trim().to_string());
+        } else if line.starts_with("  ") && !line.trim().is_empty() && current.is_some() {
+            let item = current.as_mut().expect("an item is open");
+            item.push(' ');
+            item.push_str(line.trim());
+        } else {
+            items.extend(current.take());
+        }
+    }
+    items.extend(current);
+    let wanted = format!("`{id}`");
+    items.into_iter().find(|item| item.split("`: ").next().is_some_and(|lead| format!("{lead}`").contains(&wanted)))
+}
+
+fn write_wrapped(out: &mut impl Write, text: &str, indent: &str) -> std::io::Result<()> {
+    const WIDTH: usize = 88;
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            writeln!(out, "{indent}{line}")?;
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        writeln!(out, "{indent}{line}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HANDOUT: &str = "## The checks\n\n\
+        - `lab/one`: sends one thing\n  and waits.\n\
+        - `lab/two`, `lab/three`,\n  `lab/four`: a ladder; unlike `lab/one` it climbs.\n\n\
+        Not a list.\n";
+
+    #[test]
+    fn finds_the_entry_of_each_check() {
+        assert_eq!(handout_entry(HANDOUT, "lab/one").as_deref(), Some("`lab/one`: sends one thing and waits."));
+        let ladder = handout_entry(HANDOUT, "lab/four").expect("an entry");
+        assert!(ladder.starts_with("`lab/two`"), "{ladder}");
+        // Mentioned in another check's text is not an entry of its own.
+        assert_eq!(handout_entry(HANDOUT, "lab/one"), handout_entry(HANDOUT, "lab/one"));
+        assert!(handout_entry(HANDOUT, "lab/five").is_none());
+    }
+
+    #[test]
+    fn every_check_has_a_sentence_and_a_handout_entry() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace");
+        for lab in LABS {
+            let handout = std::fs::read_to_string(root.join(lab.handout())).expect("the handout");
+            for check in lab.checks {
+                let id = lab.check_id(check);
+                assert!(!check.name.trim().is_empty(), "{id} has no sentence");
+                assert!(!check.name.contains('\n'), "{id}: the sentence is one line");
+                assert!(handout_entry(&handout, &id).is_some(), "{} has no entry `- `{id}`: ...`", lab.handout());
+            }
+        }
+    }
+}

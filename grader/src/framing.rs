@@ -1,0 +1,191 @@
+//! Message framing, the varsize protocol's subject: where one message ends in a byte
+//! stream. Either a token after the payload (`<EOF>`), or a 4-byte big-endian length
+//! before it. These helpers build framed messages as a [`Stream`] of labelled parts,
+//! so that a failure says "byte 1024 of message 2" or "the length prefix of message 3",
+//! and make payloads that can be told apart and never contain the token by accident.
+
+use crate::bulk::{Pattern, Stream};
+
+/// The end of a message in the eof framing.
+pub const TOKEN: &[u8] = b"<EOF>";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// The payload, then `<EOF>`.
+    Eof,
+    /// A 4-byte big-endian length, then the payload.
+    Length,
+}
+
+/// One message's payload: bytes, or a long generated run of them.
+#[derive(Clone, Debug)]
+pub enum Payload {
+    Bytes(Vec<u8>),
+    Long(Pattern),
+}
+
+impl Payload {
+    pub fn len(&self) -> u64 {
+        match self {
+            Payload::Bytes(b) => b.len() as u64,
+            Payload::Long(p) => p.len(),
+        }
+    }
+}
+
+impl From<&[u8]> for Payload {
+    fn from(b: &[u8]) -> Payload {
+        Payload::Bytes(b.to_vec())
+    }
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(b: Vec<u8>) -> Payload {
+        Payload::Bytes(b)
+    }
+}
+
+impl From<&str> for Payload {
+    fn from(s: &str) -> Payload {
+        Payload::Bytes(s.as_bytes().to_vec())
+    }
+}
+
+impl Framing {
+    /// The program's arguments for this framing (the default needs none).
+    pub fn args(self) -> Vec<String> {
+        match self {
+            Framing::Eof => Vec::new(),
+            Framing::Length => vec!["--framing".to_string(), "length".to_string()],
+        }
+    }
+
+    /// Appends one framed message to `stream`, named `label` ("message 2").
+    pub fn push(self, stream: &mut Stream, label: &str, payload: &Payload) {
+        if self == Framing::Length {
+            let len = u32::try_from(payload.len()).expect("a varsize message fits a 4-byte length");
+            stream.push(format!("the length prefix of {label}"), len.to_be_bytes().to_vec());
+        }
+        match payload {
+            Payload::Bytes(b) => stream.push(label, b.clone()),
+            Payload::Long(p) => stream.push_pattern(label, p.clone()),
+        };
+        if self == Framing::Eof {
+            stream.push(format!("the <EOF> after {label}"), TOKEN.to_vec());
+        }
+    }
+
+    /// The messages, framed, one after another: what the grader sends, and what an
+    /// echo server sends back.
+    pub fn messages(self, payloads: &[Payload]) -> Stream {
+        let mut stream = Stream::new();
+        for (i, payload) in payloads.iter().enumerate() {
+            let label = if payloads.len() == 1 { "the message".to_string() } else { format!("message {}", i + 1) };
+            self.push(&mut stream, &label, payload);
+        }
+        stream
+    }
+
+    /// One framed message as bytes.
+    pub fn frame(self, payload: &[u8]) -> Vec<u8> {
+        match self {
+            Framing::Eof => [payload, TOKEN].concat(),
+            Framing::Length => [&(payload.len() as u32).to_be_bytes()[..], payload].concat(),
+        }
+    }
+}
+
+/// `len` random bytes of every value, `<` and `>` included, that never contain the
+/// token: decoys such as `<EOF`, `EOF>` and `>` are sprinkled in for a program that
+/// stops at the first `<` or `>`, and a `<EOF>` formed by chance is broken up.
+pub fn binary(rng: &mut fastrand::Rng, len: usize) -> Vec<u8> {
+    let mut data = vec![0u8; len];
+    rng.fill(&mut data);
+    const DECOYS: [&[u8]; 7] = [b"<EOF", b"<EO", b"<E", b"EOF>", b"OF>", b"F>", b">"];
+    for _ in 0..len / 4096 {
+        let at = rng.usize(..len.saturating_sub(4).max(1));
+        let decoy = DECOYS[rng.usize(..DECOYS.len())];
+        let end = (at + decoy.len()).min(len);
+        data[at..end].copy_from_slice(&decoy[..end - at]);
+    }
+    break_tokens(&mut data);
+    data
+}
+
+/// Replaces the `>` of every `<EOF>` in `data` until none is left.
+fn break_tokens(data: &mut [u8]) {
+    let mut from = 0;
+    while let Some(at) = data[from..].windows(TOKEN.len()).position(|w| w == TOKEN) {
+        data[from + at + TOKEN.len() - 1] = b'?';
+        from += at;
+    }
+}
+
+/// A long binary payload ([`binary`]) of `len` bytes, generated as it is sent.
+pub fn long_binary(rng: &mut fastrand::Rng, len: u64) -> Payload {
+    // An odd period (2^20 - 3): a lost or repeated power-of-two buffer shows. The block
+    // starts with a byte that is not in the token: no token forms where it repeats.
+    let mut block = binary(rng, (1 << 20) - 3);
+    block[0] = b'x';
+    Payload::Long(Pattern::new(block, len))
+}
+
+/// Text that reads like a message: words, spaces and a newline now and then; about
+/// `len` bytes (exactly `len`), printable UTF-8 that never contains the token.
+pub fn text(rng: &mut fastrand::Rng, len: usize) -> Vec<u8> {
+    const WORDS: &[&str] = &[
+        "stream", "socket", "byte", "frame", "token", "buffer", "read", "héllo", "wörld", "<EOF", "EOF>", "a->b", "42",
+    ];
+    let mut out = Vec::with_capacity(len + 16);
+    while out.len() < len {
+        out.extend_from_slice(WORDS[rng.usize(..WORDS.len())].as_bytes());
+        out.push(if rng.u8(..10) == 0 { b'\n' } else { b' ' });
+    }
+    // Cut at a character boundary, then pad with ASCII to the exact length.
+    let mut cut = len;
+    while std::str::from_utf8(&out[..cut]).is_err() {
+        cut -= 1;
+    }
+    out.truncate(cut);
+    out.resize(len, b'.');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_both_ways() {
+        assert_eq!(Framing::Eof.frame(b"hi"), b"hi<EOF>");
+        assert_eq!(Framing::Length.frame(b"hi"), b"\0\0\0\x02hi");
+        assert_eq!(Framing::Length.frame(b""), b"\0\0\0\0");
+    }
+
+    #[test]
+    fn payloads_never_hold_the_token() {
+        let mut rng = fastrand::Rng::with_seed(1);
+        let data = binary(&mut rng, 1 << 20);
+        assert!(!data.windows(5).any(|w| w == TOKEN));
+        assert!(data.windows(4).any(|w| w == b"<EOF"), "decoys are there");
+        assert!(data.contains(&b'>') && data.windows(4).any(|w| w == b"EOF>"));
+        let words = text(&mut rng, 5000);
+        assert_eq!(words.len(), 5000);
+        assert!(std::str::from_utf8(&words).is_ok() && !words.windows(5).any(|w| w == TOKEN));
+        assert!(words.contains(&b'>'));
+        let mut forced = b"a<EOF>b<EOF>".to_vec();
+        break_tokens(&mut forced);
+        assert_eq!(forced, b"a<EOF?b<EOF?");
+    }
+
+    #[test]
+    fn messages_are_labelled_parts() {
+        let stream = Framing::Eof.messages(&["ab".into(), "".into()]);
+        assert_eq!(stream.len(), 12);
+        assert_eq!(stream.locate(2), "byte 0 of the <EOF> after message 1 (5 bytes)");
+        assert_eq!(stream.locate(7), "byte 0 of the <EOF> after message 2 (5 bytes)");
+        let stream = Framing::Length.messages(&["abc".into()]);
+        assert_eq!(stream.locate(1), "byte 1 of the length prefix of the message (4 bytes)");
+        assert_eq!(stream.locate(5), "byte 1 of the message (3 bytes)");
+    }
+}

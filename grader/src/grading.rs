@@ -1,0 +1,251 @@
+//! The instructor's grading file (`grading.toml`, docs/grading.md): points and
+//! visibility per check and the score that passes, changed without recompiling.
+//!
+//! It is applied to the results before any reporter sees them, so a hidden check's
+//! details are withheld from every format alike: reporters render what they are given.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::registry::{find_check, find_lab};
+use crate::report::{CheckReport, Report, Status};
+
+/// The file found at the workspace root when no `--config` is given.
+pub const DEFAULT_FILE: &str = "grading.toml";
+
+/// What a student reads in place of a hidden check's details.
+pub const HIDDEN_MESSAGE: &str = "hidden check: your instructor withholds its details";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    min_score: Option<u32>,
+    min_percent: Option<f64>,
+    #[serde(default)]
+    checks: BTreeMap<String, Rule>,
+    #[serde(default)]
+    gradescope: Gradescope,
+}
+
+/// The instructor's word on one check (`lab/slug`) or on every check of a lab (`lab/*`).
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rule {
+    points: Option<u32>,
+    hidden: Option<bool>,
+}
+
+/// Gradescope's own visibility settings (its results.json `visibility` fields).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gradescope {
+    /// Of the whole result.
+    #[serde(default = "visible")]
+    pub visibility: Visibility,
+    /// Of the autograder's own output (the human report, with every detail).
+    #[serde(default = "hidden")]
+    pub stdout_visibility: Visibility,
+    /// Of each hidden check: `visible` shows its name, status and points only.
+    #[serde(default = "visible")]
+    pub hidden_checks: Visibility,
+}
+
+impl Default for Gradescope {
+    fn default() -> Self {
+        Gradescope { visibility: Visibility::Visible, stdout_visibility: Visibility::Hidden, hidden_checks: visible() }
+    }
+}
+
+fn visible() -> Visibility {
+    Visibility::Visible
+}
+
+fn hidden() -> Visibility {
+    Visibility::Hidden
+}
+
+/// Gradescope's visibility levels, spelled as it spells them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Hidden,
+    AfterDueDate,
+    AfterPublished,
+    Visible,
+}
+
+/// A loaded grading file (or none: the registry's points, nothing hidden).
+#[derive(Debug, Default)]
+pub struct Grading {
+    min_score: Option<u32>,
+    min_percent: Option<f64>,
+    rules: BTreeMap<String, Rule>,
+    pub gradescope: Gradescope,
+    /// Instructors may see hidden details (`--show-hidden`); the check is still marked.
+    pub show_hidden: bool,
+}
+
+impl Grading {
+    /// The grading file to use: `explicit` if given, else `grading.toml` at `root` if
+    /// there is one, else none.
+    pub fn find(explicit: Option<&Path>, root: &Path) -> Result<Grading> {
+        match explicit {
+            Some(path) => Grading::load(path),
+            None if root.join(DEFAULT_FILE).is_file() => Grading::load(&root.join(DEFAULT_FILE)),
+            None => Ok(Grading::default()),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Grading> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Grading::parse(&text)
+            .with_context(|| format!("{} is not a valid grading file (docs/grading.md)", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Grading> {
+        let file: File = toml::from_str(text)?;
+        if file.min_score.is_some() && file.min_percent.is_some() {
+            bail!("give min_score or min_percent, not both");
+        }
+        if let Some(p) = file.min_percent {
+            if !(0.0..=100.0).contains(&p) {
+                bail!("min_percent is {p}: it must be between 0 and 100");
+            }
+        }
+        for key in file.checks.keys() {
+            let known = match key.strip_suffix("/*") {
+                Some(lab) => find_lab(lab).is_some(),
+                None => find_check(key).is_some(),
+            };
+            if !known {
+                bail!("[checks] names {key:?}, which is no check id (`cargo grader list` shows them) nor LAB/*");
+            }
+        }
+        Ok(Grading {
+            min_score: file.min_score,
+            min_percent: file.min_percent,
+            rules: file.checks,
+            gradescope: file.gradescope,
+            show_hidden: false,
+        })
+    }
+
+    /// The rule for one check: its own entry over its lab's `lab/*` entry.
+    fn rule(&self, id: &str, lab: &str) -> Rule {
+        let own = self.rules.get(id).copied().unwrap_or_default();
+        let lab = self.rules.get(&format!("{lab}/*")).copied().unwrap_or_default();
+        Rule { points: own.points.or(lab.points), hidden: own.hidden.or(lab.hidden) }
+    }
+
+    /// Gives one check its points and, when hidden, withholds its details.
+    pub fn apply(&self, check: &mut CheckReport) {
+        let rule = self.rule(&check.id, &check.lab);
+        if let Some(points) = rule.points {
+            check.max_points = points;
+        }
+        check.points = if check.status == Status::Pass { check.max_points } else { 0 };
+        if rule.hidden.unwrap_or(false) {
+            check.hidden = true;
+        }
+        if check.hidden && !self.show_hidden {
+            withhold(check);
+        }
+    }
+
+    /// Applies the file to a whole report: points, hidden details, the passing score.
+    pub fn apply_all(&self, mut report: Report) -> Report {
+        for check in &mut report.checks {
+            self.apply(check);
+        }
+        let mut report = report.recount();
+        if let Some(min) = self.min_score(report.max_score) {
+            report.min_score = Some(min);
+        }
+        report
+    }
+
+    /// The passing score in points out of `max_score`, if the file sets one.
+    pub fn min_score(&self, max_score: u32) -> Option<u32> {
+        match (self.min_score, self.min_percent) {
+            (Some(points), _) => Some(points),
+            (None, Some(percent)) => Some((f64::from(max_score) * percent / 100.0).ceil() as u32),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Leaves a check its id, name, status and points: nothing that tells how it failed.
+pub fn withhold(check: &mut CheckReport) {
+    check.hidden = true;
+    check.message = (check.status != Status::Pass).then(|| HIDDEN_MESSAGE.to_string());
+    check.failure = None;
+    check.transcript.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Failure;
+    use crate::transcript::{Event, EventKind};
+
+    fn check(id: &str, status: Status) -> CheckReport {
+        let failure = (status != Status::Pass).then(|| Failure::mismatch("wrong reply").expected("6").got("6.0"));
+        CheckReport {
+            id: id.to_string(),
+            lab: "hello".to_string(),
+            name: "a sentence".to_string(),
+            status,
+            points: 0,
+            max_points: 2,
+            message: failure.as_ref().map(|f| f.summary.clone()),
+            failure,
+            duration_ms: 3,
+            transcript: vec![Event { at_ms: 1, kind: EventKind::Sent, text: "\"1 2\\n\"".into() }],
+            hidden: false,
+        }
+    }
+
+    #[test]
+    fn a_check_entry_beats_its_labs_entry_and_hidden_details_are_withheld() {
+        let grading = Grading::parse(
+            "min_percent = 50\n[checks]\n\"hello/*\" = { points = 5, hidden = true }\n\"hello/sum-exact\" = { hidden = false }\n",
+        )
+        .unwrap();
+        let mut exact = check("hello/sum-exact", Status::Fail);
+        grading.apply(&mut exact);
+        assert_eq!((exact.max_points, exact.hidden), (5, false));
+        assert!(exact.failure.is_some());
+        let mut other = check("hello/sum-crlf", Status::Fail);
+        grading.apply(&mut other);
+        assert!(other.hidden && other.failure.is_none() && other.transcript.is_empty());
+        assert_eq!(other.message.as_deref(), Some(HIDDEN_MESSAGE));
+        assert_eq!(grading.min_score(15), Some(8), "a percentage rounds up to whole points");
+    }
+
+    #[test]
+    fn a_passing_check_earns_its_new_points() {
+        let grading = Grading::parse("[checks]\n\"hello/sum-exact\" = { points = 7 }\n").unwrap();
+        let mut c = check("hello/sum-exact", Status::Pass);
+        grading.apply(&mut c);
+        assert_eq!((c.points, c.max_points), (7, 7));
+    }
+
+    #[test]
+    fn mistakes_in_the_file_are_named() {
+        for (text, says) in [
+            ("[checks]\n\"hello/nope\" = { points = 1 }\n", "hello/nope"),
+            ("[checks]\n\"nolab/*\" = { hidden = true }\n", "nolab/*"),
+            ("min_score = 3\nmin_percent = 50\n", "not both"),
+            ("min_percent = 150\n", "between 0 and 100"),
+            ("[checks]\n\"hello/sum-exact\" = { point = 1 }\n", "point"),
+            ("passing = 3\n", "passing"),
+            ("[gradescope]\nvisibility = \"sometimes\"\n", "sometimes"),
+        ] {
+            let error = format!("{:#}", Grading::parse(text).unwrap_err());
+            assert!(error.contains(says), "{text:?}: {error}");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! A private network for a grading run: a Linux network namespace of its own, where
+//! loopback is the only interface, multicast is routed to it, and nothing a program
+//! under test sends can reach any other network.
+//!
+//! Entering a namespace must happen before the process has a second thread (a user
+//! namespace demands it), so the grader enters it at the very top of `main`, in a
+//! child grader started for that purpose (see `inner.rs`). Everything Linux-specific
+//! is in this file; elsewhere [`enter`] says why it is unavailable, and the run falls
+//! back to plain loopback with every multicast socket naming 127.0.0.1.
+
+/// The multicast range, routed to loopback inside the namespace.
+pub const MULTICAST_NET: (std::net::Ipv4Addr, u8) = (std::net::Ipv4Addr::new(224, 0, 0, 0), 4);
+
+/// Moves this (still single-threaded) process into a new network namespace: `lo` up
+/// and 224.0.0.0/4 routed to it. As root only a network namespace is made; otherwise a
+/// user namespace too, mapping the user to itself, which unprivileged users may do
+/// where the system allows it. On error the process may be left in a namespace that
+/// is not usable: the caller must then not run any check in it.
+pub fn enter() -> Result<(), String> {
+    imp::enter()
+}
+
+/// Adds (`true`) or removes the multicast route of the namespace. Only inside the
+/// namespace: a check uses it to see that a program names its interface instead of
+/// relying on the routing table.
+pub fn set_multicast_route(present: bool) -> Result<(), String> {
+    imp::set_multicast_route(present)
+}
+
+/// Asks the kernel to send SIGTERM to this process when its parent exits, so a child
+/// grader never outlives the grader that started it.
+pub fn die_with_parent() {
+    imp::die_with_parent();
+}
+
+#[cfg(target_os = "linux")]
+mod imp {
+    use std::ffi::CStr;
+    use std::io;
+    use std::net::Ipv4Addr;
+
+    use super::MULTICAST_NET;
+
+    pub fn enter() -> Result<(), String> {
+        // SAFETY: plain system calls with no pointers.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        let flags = if uid == 0 { libc::CLONE_NEWNET } else { libc::CLONE_NEWUSER | libc::CLONE_NEWNET };
+        // SAFETY: unshare takes flags only; the caller guarantees a single thread.
+        if unsafe { libc::unshare(flags) } != 0 {
+            let e = io::Error::last_os_error();
+            return Err(if uid == 0 {
+                format!("cannot create a network namespace: {e}")
+            } else {
+                format!("cannot create a user and network namespace as an unprivileged user: {e}")
+            });
+        }
+        if uid != 0 {
+            // Inside the new user namespace we are unmapped until these are written;
+            // setgroups must be denied before an unprivileged process may map its gid.
+            let write = |file: &str, text: String| {
+                std::fs::write(file, text).map_err(|e| format!("cannot write {file} in the new user namespace: {e}"))
+            };
+            write("/proc/self/setgroups", "deny".to_string())?;
+            write("/proc/self/uid_map", format!("{uid} {uid} 1"))?;
+            write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
+        }
+        // A namespace we did not make (or a kernel that ignored the request) would show
+        // the machine's interfaces: never run checks there as if it were private.
+        let others = interfaces_but_lo();
+        if !others.is_empty() {
+            return Err(format!("the new network namespace has other interfaces than lo: {}", others.join(", ")));
+        }
+        loopback_up().map_err(|e| format!("cannot bring up lo in the new namespace: {e}"))?;
+        route(libc::SIOCADDRT).map_err(|e| format!("cannot route multicast to lo in the new namespace: {e}"))
+    }
+
+    /// The network interfaces this process sees, but lo (from /proc/self/net/dev).
+    fn interfaces_but_lo() -> Vec<String> {
+        let dev = std::fs::read_to_string("/proc/self/net/dev").unwrap_or_default();
+        dev.lines()
+            .skip(2)
+            .filter_map(|line| line.split(':').next())
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty() && name != "lo")
+            .collect()
+    }
+
+    pub fn set_multicast_route(present: bool) -> Result<(), String> {
+        let (request, what) = if present { (libc::SIOCADDRT, "add") } else { (libc::SIOCDELRT, "remove") };
+        match route(request) {
+            Ok(()) => Ok(()),
+            // Adding a route that is there, or removing one that is not, is done.
+            Err(e) if present && e.raw_os_error() == Some(libc::EEXIST) => Ok(()),
+            Err(e) if !present && e.raw_os_error() == Some(libc::ESRCH) => Ok(()),
+            Err(e) => Err(format!("cannot {what} the route 224.0.0.0/4 dev lo: {e}")),
+        }
+    }
+
+    pub fn die_with_parent() {
+        // SAFETY: prctl with integer arguments only.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong);
+        }
+    }
+
+    /// A socket to hand to the interface and routing ioctls.
+    struct ControlSocket(libc::c_int);
+
+    impl ControlSocket {
+        fn new() -> io::Result<ControlSocket> {
+            // SAFETY: socket() with constant arguments; the fd is closed on drop.
+            let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(ControlSocket(fd))
+        }
+    }
+
+    impl Drop for ControlSocket {
+        fn drop(&mut self) {
+            // SAFETY: our own fd, closed once.
+            unsafe { libc::close(self.0) };
+        }
+    }
+
+    const LO: &CStr = c"lo";
+
+    /// `ip link set lo up`, without needing the `ip` program.
+    fn loopback_up() -> io::Result<()> {
+        let socket = ControlSocket::new()?;
+        // SAFETY: ifreq is plain data; zeroed is a valid value. The name fits (3 bytes).
+        let mut request: libc::ifreq = unsafe { std::mem::zeroed() };
+        for (slot, &byte) in request.ifr_name.iter_mut().zip(LO.to_bytes_with_nul()) {
+            *slot = byte as libc::c_char;
+        }
+        // SAFETY: SIOCGIFFLAGS/SIOCSIFFLAGS read and write the ifreq we own.
+        unsafe {
+            if libc::ioctl(socket.0, libc::SIOCGIFFLAGS as _, &mut request) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            request.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            if libc::ioctl(socket.0, libc::SIOCSIFFLAGS as _, &request) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+
+    fn sockaddr_v4(ip: Ipv4Addr) -> libc::sockaddr {
+        let sin = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: 0,
+            sin_addr: libc::in_addr { s_addr: u32::from(ip).to_be() },
+            sin_zero: [0; 8],
+        };
+        // SAFETY: sockaddr_in and sockaddr have the same size on Linux; this is the
+        // conversion the routing ioctl expects.
+        unsafe { std::mem::transmute::<libc::sockaddr_in, libc::sockaddr>(sin) }
+    }
+
+    /// `ip route add|del 224.0.0.0/4 dev lo` through the routing ioctl.
+    fn route(request: libc::c_ulong) -> io::Result<()> {
+        let socket = ControlSocket::new()?;
+        let (net, prefix) = MULTICAST_NET;
+        let mask = Ipv4Addr::from(u32::MAX << (32 - prefix));
+        let mut device = LO.to_bytes_with_nul().to_vec();
+        // SAFETY: rtentry is plain data (with a pointer to the device name, which
+        // outlives the call); zeroed is a valid value.
+        let mut entry: libc::rtentry = unsafe { std::mem::zeroed() };
+        entry.rt_dst = sockaddr_v4(net);
+        entry.rt_genmask = sockaddr_v4(mask);
+        entry.rt_flags = libc::RTF_UP;
+        entry.rt_dev = device.as_mut_ptr() as *mut libc::c_char;
+        // SAFETY: the ioctl reads the rtentry we own.
+        if unsafe { libc::ioctl(socket.0, request as _, &entry) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod imp {
+    pub fn enter() -> Result<(), String> {
+        Err("network namespaces exist only on Linux".to_string())
+    }
+
+    pub fn set_multicast_route(_present: bool) -> Result<(), String> {
+        Err("network namespaces exist only on Linux".to_string())
+    }
+
+    pub fn die_with_parent() {}
+}

@@ -1,0 +1,216 @@
+//! calc-gui driven headless through egui's accessibility tree (egui_kittest): buttons
+//! are clicked and labels read as a screen reader would, with no display and no GPU.
+//! The server is the real reference calc-server, on a free port.
+
+use std::net::{Ipv4Addr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use calc_gui_solution::{CalcApp, Transport};
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+
+/// The reference calc-server, running until dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Builds ref-calc-server once per test process (a test cannot depend on another
+/// package's binary, so it asks cargo) and returns its path.
+fn server_binary() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--package", "calc-solution", "--bin", "ref-calc-server"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "ref-calc-server builds");
+        // target/debug/deps/gui-HASH -> target/debug/ref-calc-server
+        let exe = std::env::current_exe().expect("own path");
+        exe.parent().and_then(Path::parent).expect("target/debug").join("ref-calc-server")
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// Whether something holds `port`: binding it ourselves fails then (for TCP, even
+/// with SO_REUSEADDR, while a socket listens there).
+fn bound(udp: bool, port: u16) -> bool {
+    if udp {
+        UdpSocket::bind((Ipv4Addr::LOCALHOST, port)).is_err()
+    } else {
+        TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err()
+    }
+}
+
+fn calc_server(udp: bool) -> Server {
+    let port = free_port();
+    let mut command = Command::new(server_binary());
+    command.args(["--host", "127.0.0.1", "--port", &port.to_string()]).stdout(Stdio::null());
+    if udp {
+        command.arg("--udp");
+    }
+    let server = Server { child: command.spawn().expect("ref-calc-server starts"), port };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !bound(udp, port) {
+        assert!(Instant::now() < deadline, "ref-calc-server did not bind port {port}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    server
+}
+
+fn window(transport: Transport, port: u16) -> Harness<'static, CalcApp> {
+    Harness::builder()
+        .with_size([340.0, 480.0])
+        .build_ui_state(|ui, app: &mut CalcApp| app.ui(ui), CalcApp::new(transport, "127.0.0.1", port))
+}
+
+fn press(window: &mut Harness<'_, CalcApp>, keys: &[&str]) {
+    for key in keys {
+        window.get_by_role_and_label(Role::Button, key).click();
+        // One frame handles the click, the next draws what it changed.
+        window.run_steps(2);
+    }
+}
+
+/// Runs frames until the request in flight is answered. Each frame must return at
+/// once: a frame that waits for the network is a frozen window.
+fn wait_for_answer(window: &mut Harness<'_, CalcApp>) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while window.state().is_waiting() {
+        let started = Instant::now();
+        window.step();
+        assert!(started.elapsed() < Duration::from_millis(500), "a frame took {:?}: the UI waited", started.elapsed());
+        assert!(Instant::now() < deadline, "no answer shown within 15 s");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    window.run();
+}
+
+/// The text of the labels (not buttons) that the window shows (AccessKit keeps a
+/// label's text in its value).
+fn labels(window: &Harness<'_, CalcApp>) -> Vec<String> {
+    window.query_all_by_role(Role::Label).filter_map(|node| node.accesskit_node().value()).collect()
+}
+
+fn shows(window: &Harness<'_, CalcApp>, text: &str) -> bool {
+    window.query_by_role_and_label(Role::Label, text).is_some()
+}
+
+#[test]
+fn the_keypad_builds_the_request_as_a_person_writes_it() {
+    let mut window = window(Transport::Tcp, free_port());
+    press(&mut window, &["1", "2", "+/-", "*", "3", ".", "5"]);
+    assert!(shows(&window, "-12 * 3.5"), "{:?}", labels(&window));
+    press(&mut window, &["C"]);
+    assert!(shows(&window, "0"), "{:?}", labels(&window));
+}
+
+#[test]
+fn typing_works_like_the_keypad() {
+    let mut window = window(Transport::Tcp, free_port());
+    window.event(egui::Event::Text("12*3.5".to_string()));
+    window.run();
+    assert!(shows(&window, "12 * 3.5"), "{:?}", labels(&window));
+    window.key_press(egui::Key::Escape);
+    window.run();
+    assert!(shows(&window, "0"), "{:?}", labels(&window));
+}
+
+#[test]
+fn four_plus_five_equals_shows_9_from_a_real_server_over_tcp() {
+    let server = calc_server(false);
+    let mut window = window(Transport::Tcp, server.port);
+    press(&mut window, &["4", "+", "5", "="]);
+    wait_for_answer(&mut window);
+    assert!(shows(&window, "9"), "{:?}", labels(&window));
+    assert!(shows(&window, "+ 4 5"), "the display shows what was asked: {:?}", labels(&window));
+    // An operator right after an answer goes on from it.
+    press(&mut window, &["*", "2", "="]);
+    wait_for_answer(&mut window);
+    assert!(shows(&window, "18"), "{:?}", labels(&window));
+}
+
+#[test]
+fn the_udp_switch_sends_datagrams() {
+    let server = calc_server(true);
+    let mut window = window(Transport::Tcp, server.port);
+    window.get_by_label("UDP").click();
+    window.run();
+    assert_eq!(window.state().transport, Transport::Udp);
+    press(&mut window, &["7", "/", "2", "="]);
+    wait_for_answer(&mut window);
+    assert!(shows(&window, "3.5"), "{:?}", labels(&window));
+}
+
+#[test]
+fn a_server_error_is_shown_with_its_reason() {
+    let server = calc_server(false);
+    let mut window = window(Transport::Tcp, server.port);
+    press(&mut window, &["1", "/", "0", "="]);
+    wait_for_answer(&mut window);
+    assert!(shows(&window, "ERR division by zero"), "{:?}", labels(&window));
+}
+
+#[test]
+fn a_typed_request_is_sent_as_it_is() {
+    let server = calc_server(false);
+    let mut window = window(Transport::Tcp, server.port);
+    let field = window.get_by_label("request");
+    field.click();
+    window.run();
+    window.get_by_label("request").type_text("& 4 5");
+    window.run();
+    press(&mut window, &["Send"]);
+    wait_for_answer(&mut window);
+    let shown = labels(&window);
+    assert!(shown.iter().any(|l| l.starts_with("ERR unknown operator")), "{shown:?}");
+}
+
+#[test]
+fn no_server_shows_a_connection_error() {
+    let mut window = window(Transport::Tcp, free_port());
+    press(&mut window, &["4", "+", "5", "="]);
+    wait_for_answer(&mut window);
+    let shown = labels(&window);
+    assert!(shown.iter().any(|l| l.contains("connection refused")), "{shown:?}");
+}
+
+#[test]
+fn a_silent_server_shows_a_timeout_and_the_window_keeps_running() {
+    // It accepts connections (the kernel does, into the backlog) and never answers.
+    let silent = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let mut window = window(Transport::Tcp, silent.local_addr().unwrap().port());
+    press(&mut window, &["4", "+", "5", "="]);
+    window.step();
+    let shown = labels(&window);
+    assert!(shown.iter().any(|l| l.starts_with("waiting for TCP 127.0.0.1:")), "a status line: {shown:?}");
+    wait_for_answer(&mut window);
+    let shown = labels(&window);
+    assert!(shown.iter().any(|l| l.starts_with("timeout")), "{shown:?}");
+}
+
+#[test]
+fn a_bad_port_is_said_without_touching_the_network() {
+    let mut window = window(Transport::Tcp, 1);
+    window.state_mut().port = "fifty".to_string();
+    press(&mut window, &["1", "+", "1", "="]);
+    window.run();
+    let shown = labels(&window);
+    assert!(shown.iter().any(|l| l.contains("port must be a number")), "{shown:?}");
+}

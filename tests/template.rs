@@ -1,0 +1,340 @@
+//! The student template's CI workflows and the platform bundles (template/), run here
+//! as the platforms would run them: each workflow's `run:` scripts in order, with bash
+//! as the Actions runner starts it and fake `$GITHUB_*` files in a temporary folder;
+//! the Gradescope and PrairieLearn entrypoints on a fake /autograder and /grade.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine;
+use serde_json::Value;
+use socket_labs_tests::{grader_path, root};
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn workflow(name: &str) -> Yaml {
+    let path = root().join("template/.github/workflows").join(name);
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    YamlLoader::load_from_str(&text).expect("valid YAML").remove(0)
+}
+
+fn string_map(yaml: &Yaml) -> Vec<(String, String)> {
+    match yaml.as_hash() {
+        Some(hash) => hash
+            .iter()
+            .map(|(k, v)| {
+                let value = match v {
+                    Yaml::String(s) => s.clone(),
+                    Yaml::Integer(i) => i.to_string(),
+                    Yaml::Boolean(b) => b.to_string(),
+                    other => panic!("env value {other:?}"),
+                };
+                (k.as_str().unwrap().to_string(), value)
+            })
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// A `uses:` step that is not a checkout: the action, its env (expressions resolved)
+/// and its `with:`.
+type ActionStep = (String, Vec<(String, String)>, Yaml);
+
+/// What a job's run left behind.
+struct JobRun {
+    dir: tempfile::TempDir,
+    /// Each step's name and its combined output.
+    logs: Vec<(String, String)>,
+    /// `steps.ID.outputs.NAME`.
+    outputs: HashMap<String, HashMap<String, String>>,
+    /// The env of each `uses:` step that is not a checkout, with expressions resolved.
+    actions: Vec<ActionStep>,
+    failed: bool,
+}
+
+impl JobRun {
+    fn summary(&self) -> String {
+        fs::read_to_string(self.dir.path().join("step_summary.md")).unwrap_or_default()
+    }
+
+    fn log(&self, step: &str) -> &str {
+        match self.logs.iter().find(|(name, _)| name == step) {
+            Some((_, log)) => log,
+            None => panic!("step {step} did not run; the steps that ran said: {:#?}", self.logs),
+        }
+    }
+}
+
+/// Runs one job of a workflow the way the Actions runner does, as far as its scripts
+/// can tell: checkouts become links to this repository (the course and the submission
+/// alike), `run:` scripts run in `bash --noprofile --norc -eo pipefail`, each step gets
+/// its own `$GITHUB_OUTPUT`, `$GITHUB_PATH` lines reach later steps, and after a failed
+/// step only `if: always()` steps run.
+fn run_job(file: &str, job: &str, env_overrides: &[(&str, &str)]) -> JobRun {
+    let doc = workflow(file);
+    let job_yaml = &doc["jobs"][job];
+    assert!(!job_yaml.is_badvalue(), "{file} has a job {job}");
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("workspace");
+    let temp = dir.path().join("runner_temp");
+    fs::create_dir_all(&workspace).unwrap();
+    fs::create_dir_all(&temp).unwrap();
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.extend(string_map(&doc["env"]));
+    env.extend(string_map(&job_yaml["env"]));
+    for (k, v) in env_overrides {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let mut path_dirs: Vec<String> = Vec::new();
+    let mut run = JobRun { dir, logs: Vec::new(), outputs: HashMap::new(), actions: Vec::new(), failed: false };
+    for (i, step) in job_yaml["steps"].as_vec().expect("steps").iter().enumerate() {
+        let name = step["name"].as_str().unwrap_or("?").to_string();
+        let condition = step["if"].as_str().unwrap_or("");
+        if run.failed && !condition.contains("always()") {
+            continue;
+        }
+        let resolve = |text: &str, outputs: &HashMap<String, HashMap<String, String>>| -> String {
+            let mut out = String::new();
+            let mut rest = text;
+            while let Some(start) = rest.find("${{") {
+                out.push_str(&rest[..start]);
+                let end = rest[start..].find("}}").expect("}}") + start;
+                let expr = rest[start + 3..end].trim();
+                let value = if let Some(var) = expr.strip_prefix("env.") {
+                    env.get(var).cloned().unwrap_or_default()
+                } else if let Some(path) = expr.strip_prefix("steps.") {
+                    let mut parts = path.split('.');
+                    let (id, _, name) = (parts.next().unwrap(), parts.next(), parts.next().unwrap());
+                    outputs.get(id).and_then(|o| o.get(name)).cloned().unwrap_or_default()
+                } else {
+                    panic!("{file}: step {name:?} uses an expression this test does not know: {expr}")
+                };
+                out.push_str(&value);
+                rest = &rest[end + 2..];
+            }
+            out.push_str(rest);
+            out
+        };
+        if let Some(action) = step["uses"].as_str() {
+            if action.starts_with("actions/checkout@") {
+                let path = step["with"]["path"].as_str().expect("each checkout names its path");
+                std::os::unix::fs::symlink(root(), workspace.join(path)).unwrap();
+            } else {
+                let step_env =
+                    string_map(&step["env"]).into_iter().map(|(k, v)| (k, resolve(&v, &run.outputs))).collect();
+                run.actions.push((action.to_string(), step_env, step["with"].clone()));
+            }
+            continue;
+        }
+        let script = step["run"].as_str().unwrap_or_else(|| panic!("step {name:?} neither uses nor runs"));
+        let step_env: Vec<(String, String)> =
+            string_map(&step["env"]).into_iter().map(|(k, v)| (k, resolve(&v, &run.outputs))).collect();
+        assert!(!script.contains("${{"), "{file}: step {name:?} puts an expression into a script; use env:");
+        let files = run.dir.path().join(format!("step{i}"));
+        fs::create_dir_all(&files).unwrap();
+        let (output, github_path) = (files.join("output"), files.join("path"));
+        fs::write(files.join("script.sh"), script).unwrap();
+        let path =
+            path_dirs.iter().rev().cloned().chain([std::env::var("PATH").unwrap()]).collect::<Vec<_>>().join(":");
+        let result = Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail"])
+            .arg(files.join("script.sh"))
+            .current_dir(&workspace)
+            .envs(&env)
+            .envs(step_env)
+            .env("PATH", path)
+            .env("GITHUB_WORKSPACE", &workspace)
+            .env("RUNNER_TEMP", &temp)
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_PATH", &github_path)
+            .env("GITHUB_STEP_SUMMARY", run.dir.path().join("step_summary.md"))
+            .env("NO_COLOR", "1")
+            .env("TMPDIR", &temp)
+            .output()
+            .unwrap();
+        let log = format!("{}{}", String::from_utf8_lossy(&result.stdout), String::from_utf8_lossy(&result.stderr));
+        if let Ok(lines) = fs::read_to_string(&github_path) {
+            path_dirs.extend(lines.lines().map(String::from));
+        }
+        if let (Some(id), Ok(text)) = (step["id"].as_str(), fs::read_to_string(&output)) {
+            let values = text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string()));
+            run.outputs.entry(id.to_string()).or_default().extend(values);
+        }
+        if !result.status.success() {
+            run.failed = true;
+        }
+        run.logs.push((name, log));
+    }
+    run
+}
+
+fn workspace_file(run: &JobRun, path: &str) -> PathBuf {
+    run.dir.path().join("workspace").join(path)
+}
+
+#[test]
+fn the_grade_workflow_grades_a_pull_request_and_publishes_everything() {
+    let run = run_job("grade.yml", "grade", &[]);
+    let grade = run.log("Grade");
+    // The skeletons of labs/hello: every check fails, with annotations.
+    assert!(run.failed, "a failing submission fails the job:\n{grade}");
+    assert!(grade.contains("score: 0/"), "the human report is in the log:\n{grade}");
+    assert!(grade.lines().any(|l| l.starts_with("::error title=hello/server-replies")), "{grade}");
+    let summary = run.summary();
+    assert!(summary.contains("| ❌ | `hello/server-replies`"), "{summary}");
+    let junit = fs::read_to_string(workspace_file(&run, "grade-results/junit.xml")).unwrap();
+    let junit = quick_junit::Report::deserialize_from_str(&junit).unwrap();
+    assert_eq!(junit.test_suites[0].name.as_str(), "hello");
+    let report: Value =
+        serde_json::from_str(&fs::read_to_string(workspace_file(&run, "grade-results/report.json")).unwrap()).unwrap();
+    assert_eq!(report["score"], 0);
+    // The upload runs even though grading failed, and uploads what the step wrote.
+    let (action, _, with) = &run.actions[0];
+    assert!(action.starts_with("actions/upload-artifact@"));
+    assert!(workspace_file(&run, with["path"].as_str().unwrap()).join("report.json").is_file());
+}
+
+#[test]
+fn the_grade_workflow_pins_the_grader_and_gives_the_submission_no_power() {
+    let doc = workflow("grade.yml");
+    let on = &doc["on"];
+    assert!(!on["pull_request"].is_badvalue(), "it grades pull requests");
+    assert!(on["pull_request_target"].is_badvalue(), "pull_request_target would run a fork's code with write access");
+    let permissions = doc["permissions"].as_hash().expect("explicit permissions");
+    assert_eq!(permissions.len(), 1);
+    assert_eq!(doc["permissions"]["contents"].as_str(), Some("read"));
+    let reference = doc["env"]["GRADER_REF"].as_str().unwrap();
+    assert!(
+        reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()),
+        "GRADER_REF is a full commit id, not a branch or tag that could move: {reference}"
+    );
+    let steps = doc["jobs"]["grade"]["steps"].as_vec().unwrap();
+    let course = steps.iter().find(|s| s["with"]["path"].as_str() == Some("course")).expect("a checkout of the course");
+    assert_eq!(course["with"]["ref"].as_str(), Some("${{ env.GRADER_REF }}"));
+    for step in steps.iter().filter(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/checkout"))) {
+        assert_eq!(step["with"]["persist-credentials"].as_bool(), Some(false), "no token left in .git/config");
+    }
+    let text = fs::read_to_string(root().join("template/.github/workflows/grade.yml")).unwrap();
+    assert!(!text.contains("secrets."), "the job that runs the student's code uses no secret");
+    // The grader that runs is the course's build, never submission/grader.
+    let grade = steps.iter().find(|s| s["name"].as_str() == Some("Grade")).unwrap()["run"].as_str().unwrap();
+    assert!(grade.contains("grader --root submission") && grade.contains("--config course/grading.toml"));
+    assert!(!grade.contains("cargo grade") && !grade.contains("submission/target"), "{grade}");
+}
+
+#[test]
+fn the_report_workflow_publishes_junit_without_running_the_submission() {
+    let doc = workflow("grade-report.yml");
+    assert_eq!(doc["on"]["workflow_run"]["workflows"][0].as_str(), Some("grade"));
+    assert_eq!(doc["permissions"]["checks"].as_str(), Some("write"));
+    let steps = doc["jobs"]["report"]["steps"].as_vec().unwrap();
+    for step in steps {
+        let uses = step["uses"].as_str().unwrap_or("");
+        assert!(step["run"].is_badvalue(), "no script runs in the job that can write checks");
+        assert!(!uses.starts_with("actions/checkout"), "it never checks out the submission");
+    }
+    let artifact = steps.iter().find(|s| s["uses"].as_str().unwrap().starts_with("actions/download-artifact")).unwrap();
+    let grade = workflow("grade.yml");
+    let upload = grade["jobs"]["grade"]["steps"].as_vec().unwrap().last().unwrap().clone();
+    assert_eq!(artifact["with"]["name"], upload["with"]["name"], "it downloads what grade uploads");
+    let publish =
+        steps.iter().find(|s| s["uses"].as_str().unwrap().starts_with("mikepenz/action-junit-report")).unwrap();
+    assert_eq!(publish["with"]["report_paths"].as_str(), Some("grade-results/junit.xml"));
+}
+
+#[test]
+fn the_classroom_workflow_gives_the_reporter_its_points() {
+    let run = run_job("classroom.yml", "run-autograding-tests", &[]);
+    assert!(!run.failed, "grading leaves the verdict to the reporter:\n{:?}", run.logs);
+    let (action, env, with) = run.actions.iter().find(|(a, _, _)| a.contains("autograding-grading-reporter")).unwrap();
+    assert!(action.starts_with("classroom-resources/autograding-grading-reporter@"));
+    // What the reporter does: for each runner id, read <ID>_RESULTS, base64 JSON.
+    let mut points = (0, 0);
+    for runner in with["runners"].as_str().unwrap().split(',') {
+        let variable = format!("{}_RESULTS", runner.trim().to_uppercase());
+        let encoded = &env.iter().find(|(k, _)| *k == variable).unwrap_or_else(|| panic!("{variable}")).1;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).expect("base64");
+        let results: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(results["version"], 1);
+        points.1 += results["max_score"].as_u64().unwrap();
+        points.0 += results["tests"].as_array().unwrap().iter().map(|t| t["score"].as_u64().unwrap()).sum::<u64>();
+    }
+    assert_eq!(points.0, 0, "the skeletons earn nothing");
+    assert!(points.1 > 0);
+    let report: Value = serde_json::from_str(
+        &Command::new(grader_path())
+            .args(["list", "--json"])
+            .output()
+            .map(|o| String::from_utf8(o.stdout).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let hello = report.as_array().unwrap().iter().find(|l| l["name"] == "hello").unwrap();
+    assert_eq!(hello["max_points"].as_u64(), Some(points.1), "Points 0/{} of lab hello", points.1);
+}
+
+/// A fake /autograder or /grade: the course is this repository, the submission the
+/// files given.
+fn submission(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join("submission").join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn solution(role: &str) -> String {
+    fs::read_to_string(root().join(format!("solutions/hello/src/bin/{role}.rs"))).unwrap()
+}
+
+/// Runs a platform's entrypoint with the grader on PATH. Its programs build in a
+/// target folder of its own: cargo puts a workspace's binaries at one path per name,
+/// so two builds of labs/hello sharing a folder would replace each other's programs.
+fn entrypoint(script: &str, envs: &[(&str, &Path)]) -> std::process::Output {
+    let bin = grader_path().parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let target = root().join("target/template-tests").join(Path::new(script).file_name().unwrap());
+    let mut command = Command::new("bash");
+    command.arg(root().join(script)).env("PATH", path).env("CARGO_TARGET_DIR", target);
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn the_gradescope_bundle_grades_an_uploaded_submission() {
+    let roles = ["hello-server", "hello-client", "sum-server", "sum-client"];
+    let files: Vec<(String, String)> = roles.iter().map(|r| (format!("{r}.rs"), solution(r))).collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let autograder = submission(&files);
+    fs::create_dir_all(autograder.path().join("source")).unwrap();
+    std::os::unix::fs::symlink(root(), autograder.path().join("source/course")).unwrap();
+    let out = entrypoint("template/gradescope/run_autograder", &[("AUTOGRADER", autograder.path())]);
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let results = fs::read_to_string(autograder.path().join("results/results.json"))
+        .unwrap_or_else(|e| panic!("results.json: {e}\n{log}"));
+    let results: Value = serde_json::from_str(&results).unwrap_or_else(|e| panic!("{e}\n{log}"));
+    let tests = results["tests"].as_array().unwrap();
+    let max: u64 = tests.iter().map(|t| t["max_score"].as_u64().unwrap()).sum();
+    assert_eq!(results["score"].as_u64(), Some(max), "the reference programs, uploaded, earn every point:\n{log}");
+    assert!(tests.iter().all(|t| t["status"] == "passed"), "{log}");
+    assert!(log.contains("labs/hello/src/bin/hello-server.rs from the submission"), "{log}");
+}
+
+#[test]
+fn the_prairielearn_entrypoint_reports_a_submission_that_does_not_compile_as_not_gradable() {
+    let grade = submission(&[("hello-server.rs", "fn main() { let x: u32 = \"nope\"; }\n")]);
+    fs::rename(grade.path().join("submission"), grade.path().join("student")).unwrap();
+    let out = entrypoint("template/prairielearn/run.sh", &[("GRADE", grade.path()), ("COURSE", &root())]);
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let results = fs::read_to_string(grade.path().join("results/results.json"))
+        .unwrap_or_else(|e| panic!("results.json: {e}\n{log}"));
+    let results: Value = serde_json::from_str(&results).unwrap_or_else(|e| panic!("{e}\n{log}"));
+    assert_eq!(results["gradable"], false, "{log}");
+    let errors = results["format_errors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e.as_str().unwrap().contains("mismatched types")), "{errors:?}");
+}
