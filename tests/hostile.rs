@@ -34,10 +34,14 @@ fn marker() -> String {
 }
 
 fn grade(role: &str, check: &str, file: &str, extra: &[&str]) -> Graded {
+    grade_with(LIMITS, role, check, file, extra)
+}
+
+fn grade_with(limits: &str, role: &str, check: &str, file: &str, extra: &[&str]) -> Graded {
     let mark = marker();
     let command = format!("{role}={} -B {} {} {mark}", python(), fixture("hostile", file), extra.join(" "));
     let started = Instant::now();
-    let run = grade_json(&["--check", check, "--timeout-scale", SCALE, "--limit", LIMITS, "--cmd", &command]);
+    let run = grade_json(&["--check", check, "--timeout-scale", SCALE, "--limit", limits, "--cmd", &command]);
     let took = started.elapsed();
     assert!(took < BOUND, "{file}: the grader took {took:?}");
     assert!(run.output.stdout.len() < 256 << 10, "{file}: a report of {} bytes", run.output.stdout.len());
@@ -110,6 +114,23 @@ fn a_hostile_program_fails_clearly_and_leaves_nothing_behind(
     if let Some(note) = note {
         graded.notes(note);
     }
+}
+
+/// A busy loop is stopped by the CPU time limit, and the transcript says so.
+#[test]
+fn a_busy_loop_is_stopped_at_the_cpu_limit() {
+    // Startup is given 10 s here (scale 1), far more than the 1 s of CPU allowed.
+    let mark = marker();
+    let command = format!("hello-server={} -B {} {mark}", python(), fixture("hostile", "busy_loop.py"));
+    let started = Instant::now();
+    let run = grade_json(&["--check", SERVER.1, "--limit", "cpu=1", "--cmd", &command]);
+    assert!(started.elapsed() < BOUND, "the grader took {:?}", started.elapsed());
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let check = &run.json()["checks"][0];
+    assert!(check["failure"].to_string().contains("SIGXCPU (it used up its CPU time limit)"), "{check}");
+    assert!(check["transcript"].to_string().contains("used up its CPU time limit (1 s of CPU"), "{check}");
+    run.assert_nothing_left();
+    assert_no_process_runs(&mark);
 }
 
 /// A fork bomb whose children leave the process group: the process limit stops it

@@ -206,13 +206,16 @@ pub fn run(args: BatchArgs, root: Option<&Path>) -> Result<ExitCode> {
             labs.push(planned.lab);
         }
     }
-    std::fs::create_dir_all(args.output.join("students"))
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    std::fs::create_dir_all(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?;
     let out = args.output.canonicalize()?;
     let lock = std::fs::File::create(out.join(".lock"))?;
     if lock.try_lock().is_err() {
         bail!("another grader batch is writing to {}: wait for it, or give another --output", out.display());
     }
+    if args.dir.canonicalize().is_ok_and(|dir| dir == out) {
+        bail!("the output folder is the folder of submissions: give another --output (default: grades)");
+    }
+    std::fs::create_dir_all(out.join("students")).with_context(|| format!("cannot create {}", out.display()))?;
     let submissions = discover(&args.dir, &out)?;
     if submissions.is_empty() {
         bail!("{} holds no submission (one folder per student)", args.dir.display());

@@ -117,9 +117,8 @@ pub struct ScriptedBoard {
 impl Multicast {
     /// Starts the grader's own board-server on a free port.
     pub fn scripted_board(&self, h: &Harness) -> Result<ScriptedBoard, Failure> {
-        let port = h.unused_port()?;
-        let listener = TcpListener::bind((LOOPBACK, port))
-            .map_err(|e| Failure::grader(format!("cannot listen on 127.0.0.1:{port} for the scripted board: {e}")))?;
+        let (listener, port) = crate::ports::own_listener(LOOPBACK)
+            .map_err(|e| Failure::grader(format!("cannot listen on 127.0.0.1 for the scripted board: {e}")))?;
         listener.set_nonblocking(true).map_err(|e| Failure::grader(format!("cannot poll the scripted board: {e}")))?;
         let transcript = h.transcript_handle();
         transcript.note(format!("the grader plays board-server on 127.0.0.1:{port}"));

@@ -122,10 +122,13 @@ struct Peer {
     active: bool,
     udp: bool,
     addr: Option<SocketAddr>,
-    texts: Vec<String>,
+    /// What it sent, as escaped, and whether that is all of it (a long message is
+    /// shown cut after its first bytes).
+    texts: Vec<(String, bool)>,
     /// Two sends in a row: one message written in pieces.
     pieces: bool,
-    cut: bool,
+    /// Known only from the grader's note that it set this peer up (nothing came).
+    noted: bool,
 }
 
 /// The steps that repeat `events` (already localized) by hand; `send` is how the
@@ -151,7 +154,7 @@ pub fn steps(events: &[Event], send: &str) -> Vec<Step> {
                     addr: address_in(label),
                     texts: Vec::new(),
                     pieces: false,
-                    cut: false,
+                    noted: false,
                 });
                 peers.len() - 1
             }
@@ -164,11 +167,17 @@ pub fn steps(events: &[Event], send: &str) -> Vec<Step> {
         peer.udp |= udp || peer.addr.is_some_and(|a| a.ip().is_multicast());
         if sent {
             let (inner, whole) = quoted(data);
-            peer.cut |= !whole;
-            if last_was_sent.get(&key) == Some(&true) {
-                peer.pieces = true;
+            let again = last_was_sent.get(&key) == Some(&true);
+            peer.pieces |= again;
+            match peer.texts.last_mut() {
+                // The grader's side answers with what it sent in a row as one write:
+                // `--listen` waits for the program between TEXTs.
+                Some((text, all)) if again && !peer.active => {
+                    text.push_str(&inner);
+                    *all &= whole;
+                }
+                _ => peer.texts.push((inner, whole)),
             }
-            peer.texts.push(inner);
         }
         last_was_sent.insert(key, sent);
     }
@@ -189,12 +198,49 @@ pub fn steps(events: &[Event], send: &str) -> Vec<Step> {
         }
     }
 
+    // A peer the grader set up that never got a byte (a client that did nothing) is
+    // still the other side to start by hand: its note says where it listened.
+    for (i, event) in events.iter().enumerate().filter(|(_, e)| e.kind == EventKind::Note) {
+        let text = &event.text;
+        let sets_up = text.starts_with("the grader ")
+            && (text.contains(" listens on ") || text.contains(" bound to ") || text.contains(" plays "));
+        let Some(addr) = address_in(text).filter(|_| sets_up) else { continue };
+        if peers.iter().any(|p| !p.active && p.addr == Some(addr)) {
+            continue;
+        }
+        peers.push(Peer {
+            label: text.clone(),
+            first: i + 1,
+            active: false,
+            udp: text.contains("UDP"),
+            addr: Some(addr),
+            texts: Vec::new(),
+            pieces: false,
+            noted: true,
+        });
+    }
+    peers.sort_by_key(|p| p.first);
+
     // Listeners go up before the program that talks to them starts; the programs and
     // the grader's clients follow in the order of the transcript.
     let mut items: Vec<(usize, Step)> = Vec::new();
     for (i, event) in events.iter().enumerate().filter(|(_, e)| e.kind == EventKind::Command) {
         let who = program_role(&event.text).unwrap_or_else(|| "the program".to_string());
-        items.push((2 * i + 1, Step { who, command: event.text.clone(), caveat: None }));
+        let (mut command, mut caveat) = (event.text.clone(), None);
+        // What it read on stdin, as the harness noted it right after starting it.
+        let stdin = events.get(i + 1).filter(|e| e.kind == EventKind::Note).and_then(|e| {
+            let (_, data) = e.text.strip_prefix("stdin of ")?.split_once(": ")?;
+            Some(quoted(data))
+        });
+        match stdin {
+            Some((text, true)) if text.len() <= MAX_TYPED => {
+                let dashes = if text.starts_with('-') { " --" } else { "" };
+                command = format!("{send} --print{dashes} {} | {command}", shell_words::quote(&text));
+            }
+            Some(_) => caveat = Some("its stdin is too long to type: the transcript shows its start".to_string()),
+            None => {}
+        }
+        items.push((2 * i + 1, Step { who, command, caveat }));
     }
     let shown = peers.len().min(MAX_PEERS);
     for peer in &peers[..shown] {
@@ -202,7 +248,15 @@ pub fn steps(events: &[Event], send: &str) -> Vec<Step> {
         let at = if peer.active {
             2 * peer.first + 1
         } else {
-            events[..peer.first].iter().rposition(|e| e.kind == EventKind::Command).map_or(0, |c| 2 * c)
+            // Just before the program that talks to it: the last one started before its
+            // first event, or, for one only set up (a note), the next one.
+            let first = peer.first.min(events.len());
+            let before = events[..first].iter().rposition(|e| e.kind == EventKind::Command);
+            let after = events[first..].iter().position(|e| e.kind == EventKind::Command).map(|c| first + c);
+            match (peer.noted, before, after) {
+                (true, _, Some(c)) | (false, Some(c), _) | (true, Some(c), None) => 2 * c,
+                _ => 0,
+            }
         };
         items.push((at, send_step(peer, addr, send)));
     }
@@ -226,8 +280,12 @@ fn send_step(peer: &Peer, addr: SocketAddr, send: &str) -> Step {
         command.push_str(" --wait 300");
     }
     let mut left_out = 0;
-    for text in peer.texts.iter().take(MAX_TEXTS) {
-        if text.len() > MAX_TYPED {
+    if peer.texts.iter().take(MAX_TEXTS).any(|(text, _)| text.starts_with('-')) {
+        // A TEXT such as -7 is not an option.
+        command.push_str(" --");
+    }
+    for (text, whole) in peer.texts.iter().take(MAX_TEXTS) {
+        if text.len() > MAX_TYPED || !whole {
             left_out += 1;
             continue;
         }
@@ -238,7 +296,7 @@ fn send_step(peer: &Peer, addr: SocketAddr, send: &str) -> Step {
     if peer.texts.len() > MAX_TEXTS {
         caveats.push(format!("{} more messages follow, as the transcript shows", peer.texts.len() - MAX_TEXTS));
     }
-    if left_out > 0 || peer.cut {
+    if left_out > 0 {
         caveats.push("a long message is left out: too long to type; the transcript shows it".to_string());
     }
     let who = match (peer.active, peer.udp && addr.ip().is_multicast()) {
@@ -373,6 +431,36 @@ mod tests {
         assert_eq!(steps.len(), 2);
         assert_eq!(steps[0].command, "grader send --listen --udp 127.0.0.1:30538 a");
         assert!(steps[1].command.starts_with("cargo run"));
+    }
+
+    #[test]
+    fn a_server_played_by_the_grader_that_heard_nothing_is_still_started_first() {
+        let events = vec![
+            event(EventKind::Note, "the grader listens on 127.0.0.1:65432, playing the server"),
+            event(EventKind::Command, "cargo run -q -p hello --bin hello-client -- --host 127.0.0.1 --port 65432"),
+            event(EventKind::Output, "[hello-client stderr] panicked"),
+        ];
+        let steps = steps(&events, "grader send");
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        assert_eq!(steps[0].command, "grader send --listen --tcp 127.0.0.1:65432");
+        assert!(steps[1].command.starts_with("cargo run"));
+    }
+
+    #[test]
+    fn stdin_is_piped_and_pieces_of_a_reply_are_one_write() {
+        let events = vec![
+            event(EventKind::Command, "cargo run -q -p upper --bin tcp-upper-client -- --host 127.0.0.1 --port 12000"),
+            event(EventKind::Note, r#"stdin of tcp-upper-client: "gr\xc3\xbcne\n""#),
+            event(EventKind::Received, r#"[tcp-upper-client conn 1] "gr\xc3\xbcne\n""#),
+            event(EventKind::Sent, r#"[tcp-upper-client conn 1] "GR\xc3""#),
+            event(EventKind::Sent, r#"[tcp-upper-client conn 1] "\x9cNE\n""#),
+        ];
+        let steps = steps(&events, "grader send");
+        assert_eq!(steps[0].command, r"grader send --listen --tcp 127.0.0.1:12000 --wait 300 'GR\xc3\x9cNE\n'");
+        assert_eq!(
+            steps[1].command,
+            r"grader send --print 'gr\xc3\xbcne\n' | cargo run -q -p upper --bin tcp-upper-client -- --host 127.0.0.1 --port 12000"
+        );
     }
 
     #[test]

@@ -128,16 +128,6 @@ impl Conn {
         }
     }
 
-    /// Waits for one line and compares it with `expected`.
-    pub fn expect_line(&mut self, expected: &str) -> Result<(), Failure> {
-        let line = self.read_line()?;
-        if line == expected {
-            Ok(())
-        } else {
-            Err(self.wrong_line(expected, &line))
-        }
-    }
-
     /// A failure for a line that is not the expected one, quoting both.
     pub fn wrong_line(&self, expected: &str, got: &str) -> Failure {
         let mut failure = Failure::mismatch(format!("{} sent a wrong reply", self.peer))

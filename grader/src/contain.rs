@@ -82,28 +82,43 @@ pub fn become_subreaper() {
     }
 }
 
-/// Pids of this process's direct children that a thread of process.rs waits for (with
-/// a count, in case a pid is reused before its old entry is gone); any other child is
-/// an orphan that came to the subreaper, and is reaped here.
-static DIRECT: Mutex<Option<HashMap<u32, u32>>> = Mutex::new(None);
+/// This process's direct children that a thread of process.rs waits for (by pid, with
+/// a count in case a pid is reused before its old entry is gone), and how many spawns
+/// are under way. Any other child is an orphan that came to the subreaper, and is
+/// reaped here. The lock is only ever held for a moment.
+#[derive(Default)]
+struct Direct {
+    pids: HashMap<u32, u32>,
+    spawning: usize,
+}
 
-/// Spawns a direct child with `spawn`, which returns it and its pid, and records it,
-/// holding the lock that [`reap_orphans`] takes: a child that exits at once is never
-/// taken for an orphan before it is recorded.
+static DIRECT: Mutex<Option<Direct>> = Mutex::new(None);
+
+fn direct() -> std::sync::MutexGuard<'static, Option<Direct>> {
+    DIRECT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Spawns a direct child with `spawn`, which returns it and its pid, and records it.
+/// While a spawn is under way no orphan is reaped: a child that exits at once must
+/// never be taken for an orphan before it is recorded.
 pub fn spawn_direct<T>(spawn: impl FnOnce() -> std::io::Result<(T, u32)>) -> std::io::Result<T> {
-    let mut direct = DIRECT.lock().unwrap_or_else(|e| e.into_inner());
-    let (child, pid) = spawn()?;
-    *direct.get_or_insert_with(HashMap::new).entry(pid).or_default() += 1;
+    direct().get_or_insert_with(Direct::default).spawning += 1;
+    let spawned = spawn();
+    let mut guard = direct();
+    let state = guard.get_or_insert_with(Direct::default);
+    state.spawning -= 1;
+    let (child, pid) = spawned?;
+    *state.pids.entry(pid).or_default() += 1;
     Ok(child)
 }
 
 /// Forgets a direct child once its waiter has reaped it.
 pub fn direct_child_reaped(pid: u32) {
-    if let Some(map) = DIRECT.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-        if let Some(count) = map.get_mut(&pid) {
+    if let Some(state) = direct().as_mut() {
+        if let Some(count) = state.pids.get_mut(&pid) {
             *count -= 1;
             if *count == 0 {
-                map.remove(&pid);
+                state.pids.remove(&pid);
             }
         }
     }
@@ -207,9 +222,9 @@ impl Jail {
                     escaped.push(pid);
                 }
             }
-            reap_orphans();
             (!alive).then_some(())
         });
+        reap_orphans();
         escaped
     }
 
@@ -218,31 +233,35 @@ impl Jail {
     pub fn remove(&self) {
         if let Some(dir) = &self.cgroup {
             let deadline = Instant::now() + Duration::from_secs(2);
-            poll_until(deadline, || {
-                reap_orphans();
-                std::fs::remove_dir(dir).ok()
-            });
+            poll_until(deadline, || std::fs::remove_dir(dir).ok());
         }
     }
 }
 
 /// Reaps every zombie that is this process's child but not a direct child waited on
-/// elsewhere: orphans reparented to the subreaper.
+/// elsewhere: orphans reparented to the subreaper. The process table is read without
+/// the lock; only the few zombies found are checked again under it.
 pub fn reap_orphans() {
     let me = std::process::id();
-    let direct = DIRECT.lock().unwrap_or_else(|e| e.into_inner());
-    for pid in all_pids() {
-        if direct.as_ref().is_some_and(|d| d.contains_key(&pid)) {
+    let is_our_zombie =
+        |pid: u32| state_and_parent(pid).is_some_and(|(state, ppid)| ppid == me && (state == 'Z' || state == 'X'));
+    let zombies: Vec<u32> = all_pids().into_iter().filter(|&pid| is_our_zombie(pid)).collect();
+    if zombies.is_empty() {
+        return;
+    }
+    let guard = direct();
+    if guard.as_ref().is_some_and(|d| d.spawning > 0) {
+        return; // the next call reaps them
+    }
+    for pid in zombies {
+        if guard.as_ref().is_some_and(|d| d.pids.contains_key(&pid)) || !is_our_zombie(pid) {
             continue;
         }
-        let Some((state, ppid)) = state_and_parent(pid) else { continue };
-        if ppid == me && (state == 'Z' || state == 'X') {
-            // SAFETY: waitid on one pid that is our child and that no other thread
-            // waits for (it is not a direct child); WNOHANG never blocks.
-            unsafe {
-                let mut info: libc::siginfo_t = std::mem::zeroed();
-                libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG);
-            }
+        // SAFETY: waitid on one pid that is our child and that no other thread waits
+        // for (it is no direct child, and none is being spawned); WNOHANG never blocks.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG);
         }
     }
 }
@@ -252,12 +271,12 @@ pub fn reap_orphans() {
 /// killed: whatever that grader had started is then here).
 pub fn orphans() -> Vec<u32> {
     let me = std::process::id();
-    let direct = DIRECT.lock().unwrap_or_else(|e| e.into_inner());
-    all_pids()
+    let children: Vec<u32> = all_pids()
         .into_iter()
-        .filter(|pid| !direct.as_ref().is_some_and(|d| d.contains_key(pid)))
         .filter(|&pid| state_and_parent(pid).is_some_and(|(state, ppid)| ppid == me && state != 'Z' && state != 'X'))
-        .collect()
+        .collect();
+    let guard = direct();
+    children.into_iter().filter(|pid| !guard.as_ref().is_some_and(|d| d.pids.contains_key(pid))).collect()
 }
 
 fn all_pids() -> Vec<u32> {

@@ -81,11 +81,13 @@ pub fn run(args: &ExplainArgs, root: Option<&Path>) -> Result<ExitCode> {
             writeln!(out, "\n{}", "-".repeat(72))?;
         }
         let id = lab.check_id(check);
-        let mut result = results.get(&id).cloned();
+        let ran = results.get(&id);
+        let mut result = ran.map(|r| r.result.clone());
         if let Some(result) = &mut result {
             grading.apply(result);
         }
-        explain_one(&mut out, &root, lab, check, result.as_ref(), args)?;
+        let own = ran.is_some_and(|r| r.own);
+        explain_one(&mut out, &root, lab, check, result.as_ref(), own, args)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -111,13 +113,21 @@ fn choose(args: &ExplainArgs) -> Result<Vec<(&'static Lab, &'static Check)>> {
     Ok(chosen)
 }
 
+/// What one check did: its result, and whether it ran against the student's own
+/// program (a student's copy of the course has no solutions/).
+struct Ran {
+    result: CheckReport,
+    own: bool,
+}
+
 /// Runs the chosen checks (and what they need first) against the reference solutions,
-/// with the programs shown as the student's own `cargo run` lines.
+/// with the programs shown as the student's own `cargo run` lines; a lab whose
+/// reference is not in this repository runs against the student's program instead.
 fn run_reference(
     chosen: &[(&'static Lab, &'static Check)],
     args: &ExplainArgs,
     root: &Path,
-) -> Result<HashMap<String, CheckReport>> {
+) -> Result<HashMap<String, Ran>> {
     let ids: Vec<String> = chosen.iter().map(|(lab, check)| lab.check_id(check)).collect();
     let plan = crate::grade::plan(&[], &ids)?;
     let mut labs: Vec<&'static Lab> = Vec::new();
@@ -126,11 +136,21 @@ fn run_reference(
             labs.push(planned.lab);
         }
     }
+    let has_reference = |lab: &&'static Lab| root.join("solutions").join(lab.name).join("Cargo.toml").is_file();
+    let (reference, own): (Vec<&'static Lab>, Vec<&'static Lab>) = labs.into_iter().partition(has_reference);
     let timeouts = Timeouts::scaled(args.timeout_scale.clamp(0.1, 100.0));
-    let mut programs = programs::resolve(&labs, Source::Solutions, &[], root, timeouts.build, &mut |what| {
-        eprintln!("grader: {what} (the reference solution, to show what each check does)");
-    })?;
-    for lab in &labs {
+    let mut programs = HashMap::new();
+    if !reference.is_empty() {
+        programs.extend(programs::resolve(&reference, Source::Solutions, &[], root, timeouts.build, &mut |what| {
+            eprintln!("grader: {what} (the reference solution, to show what each check does)");
+        })?);
+    }
+    if !own.is_empty() {
+        programs.extend(programs::resolve(&own, Source::Labs, &[], root, timeouts.build, &mut |what| {
+            eprintln!("grader: {what} (no reference solution here: your own programs show what each check does)");
+        })?);
+    }
+    for lab in &reference {
         for role in lab.roles {
             if let Some(Ok(launcher)) = programs.get_mut(role.name) {
                 *launcher = Launcher {
@@ -144,7 +164,13 @@ fn run_reference(
     let jobs = std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(2).clamp(2, 8);
     let mut notes = Vec::new();
     let results = crate::inner::run(&plan, env, jobs, args.seed, args.net, &mut notes, |_| {})?;
-    Ok(results.into_iter().map(|r| (r.id.clone(), r)).collect())
+    Ok(results
+        .into_iter()
+        .map(|result| {
+            let own = own.iter().any(|lab| lab.name == result.lab);
+            (result.id.clone(), Ran { result, own })
+        })
+        .collect())
 }
 
 fn explain_one(
@@ -153,11 +179,14 @@ fn explain_one(
     lab: &Lab,
     check: &Check,
     result: Option<&CheckReport>,
+    own: bool,
     args: &ExplainArgs,
 ) -> Result<()> {
     let id = lab.check_id(check);
     writeln!(out, "{BOLD}{id}{BOLD:#}: {}", check.name)?;
-    writeln!(out, "  {} point{}; lab {}: {}", check.points, plural(check.points), lab.name, lab.title)?;
+    // The course's points (grading.toml) once the check has run, else the registry's.
+    let points = result.map_or(check.points, |r| r.max_points);
+    writeln!(out, "  {points} point{}; lab {}: {}", plural(points), lab.name, lab.title)?;
     if !check.after.is_empty() {
         let after: Vec<String> = check.after.iter().map(|s| format!("{}/{s}", lab.name)).collect();
         writeln!(out, "  runs only after {} passed", after.join(", "))?;
@@ -189,7 +218,7 @@ fn explain_one(
         writeln!(out, "\n  hidden check: your instructor withholds what it sends (grading.toml)")?;
         return Ok(());
     }
-    if result.status != Status::Pass {
+    if !own && result.status != Status::Pass {
         let why = result.message.as_deref().unwrap_or("it did not pass");
         writeln!(out, "\n  {DIM}(on this machine the reference solution did not pass it: {why}){DIM:#}")?;
     }
@@ -202,7 +231,12 @@ fn explain_one(
     if events.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\n{BOLD}What it sends and expects{BOLD:#} (a run against the reference solution, --seed {}):", args.seed)?;
+    let against = if own {
+        "a run against your own program: this copy of the course has no reference solution"
+    } else {
+        "a run against the reference solution"
+    };
+    writeln!(out, "\n{BOLD}What it sends and expects{BOLD:#} ({against}, --seed {}):", args.seed)?;
     writeln!(
         out,
         "  {DIM}$ a program the grader starts   > bytes the grader sends   < bytes it receives   # its notes{DIM:#}"
@@ -219,6 +253,19 @@ fn explain_one(
         for (n, line) in event.render().lines().enumerate() {
             let lead = if n == 0 { "  " } else { "      " };
             writeln!(out, "{lead}{line}")?;
+        }
+    }
+
+    if let (true, Some(failure)) = (own, &result.failure) {
+        let local = |text: &str| byhand::localize(text, &map);
+        writeln!(out, "\n{BOLD}What your program did{BOLD:#}: {}", local(&failure.summary))?;
+        for (name, value) in [("sent", &failure.sent), ("expected", &failure.expected), ("got", &failure.got)] {
+            if let Some(value) = value {
+                writeln!(out, "  {:<9} {}", format!("{name}:"), local(value))?;
+            }
+        }
+        if let Some(hint) = &failure.hint {
+            writeln!(out, "  hint:     {}", local(hint))?;
         }
     }
 
@@ -267,8 +314,7 @@ pub fn handout_entry(handout: &str, id: &str) -> Option<String> {
         if let Some(start) = line.strip_prefix("- ") {
             items.extend(current.take());
             current = Some(start.trim().to_string());
-        } else if line.starts_with("  ") && !line.trim().is_empty() && current.is_some() {
-            let item = current.as_mut().expect("an item is open");
+        } else if let Some(item) = current.as_mut().filter(|_| line.starts_with("  ") && !line.trim().is_empty()) {
             item.push(' ');
             item.push_str(line.trim());
         } else {

@@ -331,7 +331,8 @@ impl Gradebook {
             let most = s.distribution.iter().map(|b| b.students).max().unwrap_or(0).max(1);
             for bucket in &s.distribution {
                 let bar = "#".repeat((bucket.students * 40).div_ceil(most));
-                let _ = writeln!(out, "  {:>8}  {:>4}  {bar}", bucket.label, bucket.students);
+                let line = format!("  {:>8}  {:>4}  {bar}", bucket.label, bucket.students);
+                let _ = writeln!(out, "{}", line.trim_end());
             }
         }
         let failed: Vec<&Failed> = s.most_failed.iter().filter(|f| f.failed > 0).take(10).collect();
@@ -351,9 +352,12 @@ impl Gradebook {
             }
         }
         if !s.problems.is_empty() {
-            let _ = writeln!(out, "\nproblems of the submissions:");
-            for (problem, count) in &s.problems {
+            let _ = writeln!(out, "\nproblems of the submissions (students who had each):");
+            for (problem, count) in s.problems.iter().take(10) {
                 let _ = writeln!(out, "  {count:>4}  {problem}");
+            }
+            if s.problems.len() > 10 {
+                let _ = writeln!(out, "  ... and {} more (gradebook.csv lists each student's)", s.problems.len() - 10);
             }
         }
         for (label, names) in [("timed out", &s.timed_out), ("could not be graded", &s.errors)] {

@@ -82,9 +82,8 @@ impl Harness {
 
     /// A server played by the grader, for testing a student's client.
     pub fn scripted_server(&self) -> Result<ScriptedServer, Failure> {
-        let port = self.free_port()?;
-        let listener = TcpListener::bind((LOOPBACK, port))
-            .map_err(|e| Failure::grader(format!("cannot listen on 127.0.0.1:{port} for the scripted server: {e}")))?;
+        let (listener, port) = crate::ports::own_listener(LOOPBACK)
+            .map_err(|e| Failure::grader(format!("cannot listen on 127.0.0.1 for the scripted server: {e}")))?;
         listener.set_nonblocking(true).map_err(|e| Failure::grader(format!("cannot poll the scripted server: {e}")))?;
         self.note(format!("the grader listens on 127.0.0.1:{port}, playing the server"));
         Ok(ScriptedServer {
@@ -125,6 +124,10 @@ impl Harness {
         };
         let shown_args = shell_words::join(&args);
         self.transcript.push(EventKind::Command, format!("{} {shown_args}", launcher.shown));
+        if let Some(data) = &stdin {
+            // What the program read on stdin belongs to its transcript (grader explain).
+            self.transcript.note(format!("stdin of {role}: {}", crate::transcript::escape(data)));
+        }
         let spec = Spec {
             program: launcher.program.clone(),
             args: launcher.args.iter().cloned().chain(args).collect(),
@@ -304,7 +307,7 @@ impl Elsewhere {
     /// Called only while the server is not yet listening where it should.
     fn settled(&mut self, process: &Process, proto: Proto) -> bool {
         self.polls += 1;
-        if self.polls % Self::EVERY != 0 {
+        if !self.polls.is_multiple_of(Self::EVERY) {
             return false;
         }
         let addrs = listening::addresses_of_group(proto, process.pid());
@@ -344,7 +347,7 @@ fn start_failed(
         .expected(format!("{role} keeps running, listening on {host}:{port}"));
     if stderr.to_lowercase().contains("in use") && failure.hint.is_none() {
         // Port {port} itself was free: it must have tried another one.
-        return failure.with_hint(&format!(
+        return failure.with_hint(format!(
             "it could not bind because that address was in use, yet {port} was free: bind the --port it is given, not a fixed port"
         ));
     }
@@ -362,9 +365,9 @@ fn not_listening(role: &str, proto: Proto, host: IpAddr, port: u16, process: &Pr
     let mut failure = Failure::new(FailureKind::Timeout, summary)
         .expected(format!("{socket} {host}:{port} (from --host {host} --port {port})"));
     if elsewhere.is_empty() {
-        failure = failure
-            .got("no listening socket")
-            .with_hint("a server must bind() (and for TCP listen()) on the --host and --port it is given, before anything else");
+        failure = failure.got("no listening socket").with_hint(
+            "a server must bind() (and for TCP listen()) on the --host and --port it is given, before anything else",
+        );
     } else {
         let list: Vec<String> = elsewhere.iter().map(|a| a.to_string()).collect();
         failure.kind = FailureKind::Mismatch;

@@ -63,6 +63,9 @@ impl<W: Write> Human<W> {
         // A hidden check shows its name, status and points only (grading.toml).
         if (r.status.failed() || r.status == Status::Error) && !r.hidden {
             writeln!(self.out, "{pad}{DIM}run only this check: {}{DIM:#}", (self.reproduce)(&r.id))?;
+            if r.status.failed() {
+                writeln!(self.out, "{pad}{DIM}learn more: {}{DIM:#}", learn_more(r))?;
+            }
         }
         if self.verbose && !r.transcript.is_empty() {
             writeln!(self.out, "{pad}{DIM}transcript:{DIM:#}")?;
@@ -148,4 +151,14 @@ impl<W: Write> Human<W> {
         }
         self.out.flush()
     }
+}
+
+/// Where to read about a failed check: `grader explain`, its handout entry, and the
+/// chapter of the concept it is about (issue 11).
+fn learn_more(r: &CheckReport) -> String {
+    let hint = r.failure.as_ref().and_then(|f| f.hint.as_deref()).unwrap_or("");
+    let mut places = vec![format!("cargo grader explain {}", r.id), format!("docs/labs/{}.md (The checks)", r.lab)];
+    let about = format!("{} {} {hint}", r.id, r.name);
+    places.extend(crate::concepts::about(&about).first().map(|c| c.page.to_string()));
+    places.join("; ")
 }

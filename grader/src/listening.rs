@@ -20,15 +20,6 @@ pub enum Proto {
     Udp,
 }
 
-impl Proto {
-    pub fn name(self) -> &'static str {
-        match self {
-            Proto::Tcp => "TCP",
-            Proto::Udp => "UDP",
-        }
-    }
-}
-
 /// How readiness is being detected on this machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {

@@ -11,13 +11,13 @@
 
 mod batch;
 mod board_protocol;
+mod bulk;
 mod capture;
 mod cargo;
-mod cputime;
-mod bulk;
 mod checks;
 mod conn;
 mod contain;
+mod cputime;
 mod crowd;
 mod deadline;
 mod diagnose;
@@ -44,10 +44,10 @@ mod process;
 mod proctable;
 mod programs;
 mod registry;
-mod rerender;
-mod rolemap;
 mod repeat;
 mod report;
+mod rerender;
+mod rolemap;
 mod runner;
 mod sharedbuild;
 mod timestamp;
@@ -155,6 +155,14 @@ fn main() -> ExitCode {
     }
     match result {
         Ok(code) => code,
+        // A reader that stopped reading (`grader list | head`) is not an error to report.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::from(141)
+        }
         Err(e) => {
             eprintln!("grader: error: {e:#}");
             ExitCode::from(2)

@@ -112,7 +112,7 @@ impl fmt::Display for Failure {
 }
 
 /// Hints attach to a failure on its way out of a check, so the check reads like the
-/// protocol: `c.expect_line("3").hint("...")?`. A hint the harness already set (such
+/// protocol: `c.expect_exact("3").hint("...")?`. A hint the harness already set (such
 /// as "your program is not written yet") is more specific and is kept.
 pub trait Hint<T> {
     /// A hint for any failure of this step.

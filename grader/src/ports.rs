@@ -43,3 +43,33 @@ pub fn free_port() -> io::Result<u16> {
     }
     Err(io::Error::new(io::ErrorKind::AddrInUse, "no free port left in 20000..32000"))
 }
+
+/// How many free ports the grader tries for a socket of its own.
+const OWN_TRIES: usize = 20;
+
+/// A TCP listener of the grader's own (a scripted server) on a free loopback port.
+/// Another program may take a free port in the instant before the grader binds it
+/// (on the machine's own network, another grader); since the socket is the grader's,
+/// trying the next free port hides nothing about the program under test.
+pub fn own_listener(host: std::net::IpAddr) -> io::Result<(std::net::TcpListener, u16)> {
+    own(|port| std::net::TcpListener::bind((host, port)))
+}
+
+/// A UDP socket of the grader's own (a scripted UDP server) on a free port, as
+/// [`own_listener`].
+pub fn own_udp_socket(host: std::net::IpAddr) -> io::Result<(std::net::UdpSocket, u16)> {
+    own(|port| std::net::UdpSocket::bind((host, port)))
+}
+
+fn own<T>(bind: impl Fn(u16) -> io::Result<T>) -> io::Result<(T, u16)> {
+    let mut last = None;
+    for _ in 0..OWN_TRIES {
+        let port = free_port()?;
+        match bind(port) {
+            Ok(socket) => return Ok((socket, port)),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::AddrInUse, "no free port")))
+}

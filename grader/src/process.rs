@@ -189,11 +189,12 @@ impl Process {
         let slot = exit.clone();
         std::thread::spawn(move || {
             let status = child.wait();
-            contain::direct_child_reaped(pid);
             let (lock, cond) = &*slot;
             // If wait itself failed, the child is gone all the same: say killed.
             *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(status.unwrap_or_else(|_| ExitStatus::from_raw(9)));
             cond.notify_all();
+            // Only then: the exit is known to everyone waiting for it at once.
+            contain::direct_child_reaped(pid);
         });
         Ok(Process {
             pid,
@@ -267,8 +268,12 @@ impl Process {
                 ));
             }
         }
-        // Always: the leader may be gone while a child it forked still runs.
-        let _ = killpg(group, Signal::SIGKILL);
+        // Always: the leader may be gone while a child it forked still runs. The group's
+        // number stays its own while any member lives (Linux does not reuse it); with
+        // none left it may name a new group, so then the jail kills whatever is left.
+        if self.exit_status().is_none() || !proctable::members(self.pid).is_empty() {
+            let _ = killpg(group, Signal::SIGKILL);
+        }
         // Then whatever left the group (setsid) or was left behind by a dead parent.
         let escaped = self.jail.kill_all(self.pid, Instant::now() + std::time::Duration::from_secs(5));
         if !escaped.is_empty() {
@@ -418,12 +423,14 @@ pub fn describe_exit(status: ExitStatus) -> String {
 
 fn apply_limits(limits: &Limits) -> io::Result<()> {
     // Never above the hard limit the grader itself has: raising it needs privileges.
-    let set = |resource, value: u64| {
-        let (_, hard) = getrlimit(resource)?;
-        let value = value.min(hard);
-        setrlimit(resource, value, value).map_err(io::Error::from)
+    let set_both = |resource, soft: u64, hard: u64| {
+        let (_, ceiling) = getrlimit(resource)?;
+        setrlimit(resource, soft.min(ceiling), hard.min(ceiling)).map_err(io::Error::from)
     };
-    set(Resource::RLIMIT_CPU, limits.cpu_seconds)?;
+    let set = |resource, value: u64| set_both(resource, value, value);
+    // The CPU limit is soft: the kernel sends SIGXCPU there (which says why), and
+    // SIGKILL only a second later. At an equal hard limit it would send SIGKILL alone.
+    set_both(Resource::RLIMIT_CPU, limits.cpu_seconds, limits.cpu_seconds.saturating_add(1))?;
     set(Resource::RLIMIT_FSIZE, limits.file_size)?;
     set(Resource::RLIMIT_NOFILE, limits.open_files)?;
     set(Resource::RLIMIT_CORE, 0)?;

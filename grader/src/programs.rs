@@ -162,7 +162,7 @@ fn build_failure(dir: &str, package: &str, manifest: &Path, built: &cargo::Built
     let errors = built.errors.get(manifest).map(String::as_str).unwrap_or(built.stderr.as_str());
     Failure::new(FailureKind::BuildFailed, format!("{dir} does not compile"))
         .detail(cargo::first_errors(errors))
-        .with_hint(&format!(
+        .with_hint(format!(
             "fix the first error first (later ones often follow from it); cargo build -p {package} shows them all"
         ))
 }

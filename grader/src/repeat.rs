@@ -109,6 +109,7 @@ pub fn run(repeat: Repeat<'_>, dest: Dest) -> Result<ExitCode> {
         .map(|(i, p)| (i, CheckRate { id: p.id(), runs: 0, passed: 0, verdict: "pass", failures: Vec::new() }))
         .collect();
     let mut notes = repeat.notes.clone();
+    let mut first_notes = Vec::new();
     let mut errors = 0;
     for run in 0..repeat.times {
         let seed = repeat.seed.wrapping_add(run as u64);
@@ -116,8 +117,17 @@ pub fn run(repeat: Repeat<'_>, dest: Dest) -> Result<ExitCode> {
         let mut run_notes = Vec::new();
         let results =
             crate::inner::run(repeat.plan, repeat.env.clone(), repeat.jobs, seed, repeat.net, &mut run_notes, |_| {})?;
+        // A run made differently from the first (the private network could not be
+        // made, say) is named: its failures may come from that.
+        let mut different = Vec::new();
         if run == 0 {
+            first_notes = run_notes.clone();
             notes.extend(run_notes);
+        } else if run_notes != first_notes {
+            for note in run_notes.iter().filter(|n| !first_notes.contains(n)) {
+                different.push(note.clone());
+                notes.push(format!("run {}: {note}", run + 1));
+            }
         }
         if crate::process::interrupted() {
             return Ok(ExitCode::from(130));
@@ -157,6 +167,9 @@ pub fn run(repeat: Repeat<'_>, dest: Dest) -> Result<ExitCode> {
         );
         if !failed.is_empty() {
             line.push_str(&format!("; not passed: {}", failed.join(", ")));
+        }
+        if !different.is_empty() {
+            line.push_str(&format!("; note: {}", different.join("; ")));
         }
         eprintln!("{line}");
     }

@@ -52,17 +52,16 @@ pub fn run(
             for _ in 0..jobs.clamp(1, wave.len().max(1)) {
                 let tx = tx.clone();
                 let (wave, next, env, passed) = (&wave, &next, &env, &passed);
-                scope.spawn(move || loop {
-                    let Some(&index) = wave.get(next.fetch_add(1, Ordering::SeqCst)) else {
-                        break;
-                    };
-                    let planned = plan[index];
-                    let report = match unmet_prerequisite(planned, passed) {
-                        Some(dep) => skipped(planned, format!("skipped: {dep} did not pass")),
-                        None => run_one(planned, env.clone(), seed),
-                    };
-                    if tx.send((index, report)).is_err() {
-                        break;
+                scope.spawn(move || {
+                    while let Some(&index) = wave.get(next.fetch_add(1, Ordering::SeqCst)) {
+                        let planned = plan[index];
+                        let report = match unmet_prerequisite(planned, passed) {
+                            Some(dep) => skipped(planned, format!("skipped: {dep} did not pass")),
+                            None => run_one(planned, env.clone(), seed),
+                        };
+                        if tx.send((index, report)).is_err() {
+                            break;
+                        }
                     }
                 });
             }

@@ -24,12 +24,13 @@ use crate::transcript::escape;
 #[derive(Args)]
 #[command(after_help = "Examples:
   grader send --tcp 127.0.0.1:65433 '1 2 3\\n'          one line to a sum-server, print the reply
-  grader send --udp 127.0.0.1:2000 Mon Tue              two datagrams, print each reply
+  grader send --udp 127.0.0.1:6789 Mon Tue              two datagrams, print each reply
   grader send --listen --tcp 127.0.0.1:65432 'I got it' play a server: print what the client sends, reply
-  grader send --listen --udp 239.192.0.1:5000           join a multicast group on 127.0.0.1, print its datagrams")]
+  grader send --listen --udp 239.192.0.1:5000           join a multicast group on 127.0.0.1, print its datagrams
+  grader send --print 'ñandú\\n' | cargo run -p upper --bin tcp-upper-client   the bytes as a program's stdin")]
 pub struct SendArgs {
     /// Talk TCP to HOST:PORT.
-    #[arg(long, value_name = "HOST:PORT", conflicts_with = "udp", required_unless_present = "udp")]
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "udp", required_unless_present_any = ["udp", "print"])]
     tcp: Option<SocketAddr>,
     /// Talk UDP to HOST:PORT (a multicast group is sent to with TTL 1).
     #[arg(long, value_name = "HOST:PORT")]
@@ -42,6 +43,9 @@ pub struct SendArgs {
     /// Shut down the sending side after the last TEXT (TCP: the peer reads end of file).
     #[arg(long)]
     half_close: bool,
+    /// No network: write the bytes of each TEXT to stdout, to pipe into a program.
+    #[arg(long, conflicts_with_all = ["tcp", "udp", "listen"])]
+    print: bool,
     /// How long a pause ends a reply, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     wait: u64,
@@ -62,8 +66,16 @@ pub fn run(args: &SendArgs) -> Result<ExitCode> {
         .iter()
         .map(|t| unescape(t).with_context(|| format!("cannot read the TEXT {t:?}")))
         .collect::<Result<Vec<_>>>()?;
-    let limits = Limits { wait: Duration::from_millis(args.wait.max(1)), first: Duration::from_secs(args.timeout.max(1)) };
+    let limits =
+        Limits { wait: Duration::from_millis(args.wait.max(1)), first: Duration::from_secs(args.timeout.max(1)) };
     let mut out = io::stdout();
+    if args.print {
+        for text in &texts {
+            out.write_all(text)?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     match (args.tcp, args.udp) {
         (Some(addr), _) => {
             allowed(addr.ip())?;
@@ -105,13 +117,20 @@ fn allowed(ip: IpAddr) -> Result<()> {
     bail!("{ip} is not a loopback address: grader send talks to programs on this machine only (127.0.0.1, ::1)")
 }
 
-fn tcp_client(addr: SocketAddr, texts: &[Vec<u8>], half_close: bool, limits: Limits, out: &mut impl Write) -> Result<()> {
-    let mut stream = TcpStream::connect_timeout(&addr, limits.first).with_context(|| format!("cannot connect to {addr}"))?;
+fn tcp_client(
+    addr: SocketAddr,
+    texts: &[Vec<u8>],
+    half_close: bool,
+    limits: Limits,
+    out: &mut impl Write,
+) -> Result<()> {
+    let mut stream =
+        TcpStream::connect_timeout(&addr, limits.first).with_context(|| format!("cannot connect to {addr}"))?;
     writeln!(out, "# connected to {addr} from {}", stream.local_addr()?)?;
     let mut open = true;
     if texts.is_empty() {
         // A server that speaks first (a date server) answers without being asked.
-        open = print_reply(&mut stream, limits, out)?;
+        open = print_reply(&mut stream, limits.first, limits, out)?;
     }
     for (i, text) in texts.iter().enumerate() {
         stream.write_all(text).with_context(|| format!("cannot send to {addr}"))?;
@@ -120,7 +139,8 @@ fn tcp_client(addr: SocketAddr, texts: &[Vec<u8>], half_close: bool, limits: Lim
             stream.shutdown(Shutdown::Write)?;
             writeln!(out, "# no more to send: shut down the sending side")?;
         }
-        open = print_reply(&mut stream, limits, out)?;
+        // A reply is due at once; a piece of a message may get none.
+        open = print_reply(&mut stream, limits.wait, limits, out)?;
         if !open {
             break;
         }
@@ -131,7 +151,13 @@ fn tcp_client(addr: SocketAddr, texts: &[Vec<u8>], half_close: bool, limits: Lim
     Ok(())
 }
 
-fn tcp_server(addr: SocketAddr, texts: &[Vec<u8>], half_close: bool, limits: Limits, out: &mut impl Write) -> Result<()> {
+fn tcp_server(
+    addr: SocketAddr,
+    texts: &[Vec<u8>],
+    half_close: bool,
+    limits: Limits,
+    out: &mut impl Write,
+) -> Result<()> {
     let listener = TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     writeln!(out, "# listening on {addr}: start the client now")?;
     listener.set_nonblocking(true)?;
@@ -152,7 +178,7 @@ fn tcp_server(addr: SocketAddr, texts: &[Vec<u8>], half_close: bool, limits: Lim
     stream.set_nonblocking(false)?;
     writeln!(out, "# a client connected from {peer}")?;
     for (i, text) in texts.iter().enumerate() {
-        if !print_reply(&mut stream, limits, out)? {
+        if !print_reply(&mut stream, limits.first, limits, out)? {
             writeln!(out, "# the client closed before the reply {}", escape(text))?;
             return Ok(());
         }
@@ -163,7 +189,7 @@ fn tcp_server(addr: SocketAddr, texts: &[Vec<u8>], half_close: bool, limits: Lim
             writeln!(out, "# no more to send: shut down the sending side")?;
         }
     }
-    if print_reply(&mut stream, limits, out)? {
+    if print_reply(&mut stream, limits.wait, limits, out)? {
         writeln!(out, "# closing the connection")?;
     }
     Ok(())
@@ -179,10 +205,10 @@ fn wait_readable(listener: &TcpListener, deadline: Instant) {
 }
 
 /// Prints what arrives until a pause of `limits.wait` after the first byte (or
-/// `limits.first` before it). Returns false when the peer closed the connection.
-fn print_reply(stream: &mut TcpStream, limits: Limits, out: &mut impl Write) -> Result<bool> {
+/// `first` before it). Returns false when the peer closed the connection.
+fn print_reply(stream: &mut TcpStream, first: Duration, limits: Limits, out: &mut impl Write) -> Result<bool> {
     let mut buf = vec![0u8; 64 * 1024];
-    let mut patience = limits.first;
+    let mut patience = first;
     let mut got_any = false;
     loop {
         stream.set_read_timeout(Some(patience))?;
@@ -211,7 +237,13 @@ fn print_reply(stream: &mut TcpStream, limits: Limits, out: &mut impl Write) -> 
     }
 }
 
-fn udp_client(addr: SocketAddr, iface: Ipv4Addr, texts: &[Vec<u8>], limits: Limits, out: &mut impl Write) -> Result<()> {
+fn udp_client(
+    addr: SocketAddr,
+    iface: Ipv4Addr,
+    texts: &[Vec<u8>],
+    limits: Limits,
+    out: &mut impl Write,
+) -> Result<()> {
     let local: SocketAddr = match (addr, addr.ip().is_multicast()) {
         (SocketAddr::V4(_), true) => SocketAddr::new(iface.into(), 0),
         (SocketAddr::V4(_), false) => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 0),
@@ -233,13 +265,19 @@ fn udp_client(addr: SocketAddr, iface: Ipv4Addr, texts: &[Vec<u8>], limits: Limi
         socket.send_to(text, addr).with_context(|| format!("cannot send a datagram to {addr}"))?;
         writeln!(out, "> one datagram: {}", escape(text))?;
         if !addr.ip().is_multicast() {
-            print_datagrams(&socket, None, limits, out)?;
+            print_datagrams(&socket, limits.wait, out)?;
         }
     }
     Ok(())
 }
 
-fn udp_server(addr: SocketAddr, iface: Ipv4Addr, texts: &[Vec<u8>], limits: Limits, out: &mut impl Write) -> Result<()> {
+fn udp_server(
+    addr: SocketAddr,
+    iface: Ipv4Addr,
+    texts: &[Vec<u8>],
+    limits: Limits,
+    out: &mut impl Write,
+) -> Result<()> {
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     socket.set_reuse_address(true)?;
     socket.bind(&addr.into()).with_context(|| format!("cannot bind UDP {addr}"))?;
@@ -266,24 +304,24 @@ fn udp_server(addr: SocketAddr, iface: Ipv4Addr, texts: &[Vec<u8>], limits: Limi
         socket.send_to(text, from).with_context(|| format!("cannot reply to {from}"))?;
         writeln!(out, "> one datagram to {from}: {}", escape(text))?;
     }
-    // Then whatever else comes, until a pause (or, if nothing was scripted, the first
-    // datagram's limit).
-    let patience = if texts.is_empty() { Some(limits.first) } else { None };
-    print_datagrams(&socket, patience, limits, out)
+    // Then whatever else comes, until a pause; with nothing scripted (a subscriber, a
+    // server that never answers), until `--timeout` passes without a datagram.
+    let pause = if texts.is_empty() { limits.first } else { limits.wait };
+    print_datagrams(&socket, pause, out)
 }
 
-/// Prints datagrams until a pause of `limits.wait` (the first may take `first`).
-fn print_datagrams(socket: &UdpSocket, first: Option<Duration>, limits: Limits, out: &mut impl Write) -> Result<()> {
+/// Prints datagrams until none comes for `pause`.
+fn print_datagrams(socket: &UdpSocket, pause: Duration, out: &mut impl Write) -> Result<()> {
     let mut buf = vec![0u8; 65_536];
-    let mut patience = first.unwrap_or(limits.wait);
+    let patience = pause;
     let mut got_any = false;
     loop {
         socket.set_read_timeout(Some(patience))?;
         match socket.recv_from(&mut buf) {
             Ok((n, from)) => {
                 writeln!(out, "< one datagram from {from}: {}", escape(&buf[..n]))?;
+                out.flush()?;
                 got_any = true;
-                patience = limits.wait;
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 if !got_any {

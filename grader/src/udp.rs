@@ -289,9 +289,8 @@ impl Harness {
     /// A UDP server played by the grader on a free loopback port, for testing a
     /// student's UDP client.
     pub fn scripted_udp_server(&self) -> Result<ScriptedUdpServer, Failure> {
-        let port = self.unused_port()?;
-        let socket = UdpSocket::bind((LOOPBACK, port))
-            .map_err(|e| Failure::grader(format!("cannot bind UDP 127.0.0.1:{port} for the scripted server: {e}")))?;
+        let (socket, port) = crate::ports::own_udp_socket(LOOPBACK)
+            .map_err(|e| Failure::grader(format!("cannot bind UDP 127.0.0.1 for the scripted server: {e}")))?;
         let transcript = self.transcript_handle();
         transcript.note(format!("the grader is bound to UDP 127.0.0.1:{port}, playing the server"));
         transcript.note(DATAGRAMS_NOTE);

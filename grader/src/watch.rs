@@ -163,7 +163,7 @@ fn grade_once(
 ) -> Result<Report> {
     let started = Instant::now();
     let programs = programs::resolve(&[lab], Source::Labs, cmds, root, timeouts.build, &mut |what| {
-        eprintln!("{DIM}grader: {what}{DIM:#}");
+        anstream::eprintln!("{DIM}grader: {what}{DIM:#}");
     })?;
     let env = Arc::new(Env { programs, timeouts, limits: Limits::default() });
     let jobs = std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(2).clamp(2, 8);

@@ -57,9 +57,15 @@ pub fn summary(report: &Report) -> String {
     out
 }
 
-/// A table cell: one line, and a `|` that does not end the cell.
+/// A table cell: one line, a `|` that does not end the cell, and `<`, `>`, `&` shown
+/// as themselves (GitHub's Markdown would take `<reply>` for an HTML tag and drop it).
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace(['\r', '\n'], " ")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
 }
 
 /// The escaping of a workflow command's message, as the Actions runner undoes it.
