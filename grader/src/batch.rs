@@ -508,17 +508,19 @@ fn prepare_and_grade(
     let (mut build_ms, mut build_wait_ms) = (None, None);
     match sub.kind {
         Kind::Rust => {
-            phase("building");
+            phase("waiting to build");
             let Some(build) = &batch.build else { bail!("no build folder was prepared") };
-            let built = match build.build(&sub.student, &sub.dir, &batch.labs, batch.timeout, &work.join("bin")) {
-                Ok(built) => built,
-                Err(e) if e.downcast_ref::<TimedOut>().is_some() => {
-                    let entry = Entry::ungraded(&sub.student, Outcome::Timeout, format!("{e:#}"), &batch.lab_max);
-                    write_unreported(batch, &entry, dest)?;
-                    return Ok(Some(entry));
-                }
-                Err(e) => return Err(e.context("cannot build it")),
-            };
+            let bin = work.join("bin");
+            let built =
+                match build.build(&sub.student, &sub.dir, &batch.labs, batch.timeout, &bin, &|| phase("building")) {
+                    Ok(built) => built,
+                    Err(e) if e.downcast_ref::<TimedOut>().is_some() => {
+                        let entry = Entry::ungraded(&sub.student, Outcome::Timeout, format!("{e:#}"), &batch.lab_max);
+                        write_unreported(batch, &entry, dest)?;
+                        return Ok(Some(entry));
+                    }
+                    Err(e) => return Err(e.context("cannot build it")),
+                };
             build_ms = Some(built.took.as_millis() as u64);
             build_wait_ms = Some(built.waited.as_millis() as u64);
             for lab in &batch.labs {

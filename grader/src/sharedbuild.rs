@@ -95,7 +95,7 @@ impl SharedBuild {
     /// Builds `labs` of the submission at `submission` (a template checkout), copying
     /// each binary to `bin`. An error is a failure of the build itself (cargo could not
     /// run, or took longer than `timeout`), not a compiler error, which is the result of
-    /// the roles of that lab.
+    /// the roles of that lab. `started_building` hears when its turn has come.
     pub fn build(
         &self,
         student: &str,
@@ -103,6 +103,7 @@ impl SharedBuild {
         labs: &[&Lab],
         timeout: Duration,
         bin: &Path,
+        started_building: &dyn Fn(),
     ) -> Result<Built> {
         let asked = Instant::now();
         let (_local, _file, workspace) = if self.shared {
@@ -114,6 +115,7 @@ impl SharedBuild {
             sync_tree(&self.course, &workspace, &self.skip)?;
             (None, None, workspace)
         };
+        started_building();
         let started = Instant::now();
         let waited = started - asked;
         let stamp = SystemTime::now();
