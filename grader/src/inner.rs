@@ -291,7 +291,10 @@ pub fn stop_child() {
     let child = CHILD.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if let Some((pid, watch)) = child {
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGTERM);
-        watch.exit_status_within(Duration::from_secs(5));
+        // The child's own sweep is bounded (SIGKILL to every group, then at most 2 s for
+        // them to die); 10 s covers it on a heavily loaded machine, where 5 s did not
+        // always (a temp folder was left behind at load 40).
+        watch.exit_status_within(Duration::from_secs(10));
     }
 }
 
