@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{checks, fixture, grade_json, not_passed, python, Run};
+use socket_labs_tests::{assert_not_passed, checks, fixture, grade_json, not_passed, python, Run};
 
 /// `--cmd` arguments that play every board role with the Python fixtures, with
 /// `--bug BUG` added to `role` when given.
@@ -52,7 +52,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
     let started = Instant::now();
     let run = grade(&board_python(None));
     let report = run.json();
-    assert_eq!(not_passed(&report), Vec::<String>::new(), "{}", run.stderr());
+    assert_not_passed(&report, &[] as &[&str], &run.stderr());
     assert_eq!(report["score"], report["max_score"]);
     assert_eq!(run.code(), 0);
     run.assert_nothing_left();
@@ -63,7 +63,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 fn the_solution_passes_every_check_in_the_loopback_fallback() {
     let run = grade(&["--solutions".to_string(), "--net".to_string(), "loopback".to_string()]);
     let report = run.json();
-    assert_eq!(not_passed(&report), Vec::<String>::new(), "{}", run.stderr());
+    assert_not_passed(&report, &[] as &[&str], &run.stderr());
     assert!(notes(&report).contains("not in a private network namespace"), "the report says which network: {report}");
     run.assert_nothing_left();
 }
@@ -77,7 +77,7 @@ fn the_report_says_the_checks_ran_in_a_private_network() {
         return;
     }
     let report = run.json();
-    assert_eq!(not_passed(&report), Vec::<String>::new(), "{}", run.stderr());
+    assert_not_passed(&report, &[] as &[&str], &run.stderr());
     assert!(notes(&report).contains("private network namespace"), "{report}");
 }
 
@@ -109,9 +109,12 @@ fn a_subscriber_bound_to_any_address_passes() {
 #[case::sends_twice("board-server", "double-send", &["server-post-datagram", "server-utf8"])]
 #[case::keeps_100("board-server", "short-keep", &["bonus-history-1000"])]
 #[case::no_history("board-server", "no-history", &["bonus-history", "bonus-history-1000"])]
+#[case::join_creates_the_topic("board-server", "join-creates", &["server-join"])]
+#[case::list_with_commas("board-server", "list-commas", &["server-list"])]
 #[case::exit_0_on_err("board-pub", "exit0-on-err", &["pub-err-exit"])]
 #[case::first_word_only("board-pub", "first-word", &["pub-post"])]
 #[case::pub_traceback("board-pub", "traceback", &["pub-no-server"])]
+#[case::rewords_the_create_reply("board-pub", "pretty-create", &["pub-create"])]
 #[case::no_reuseaddr("board-sub", "no-reuseaddr", &["sub-two-on-one-host"])]
 #[case::prints_every_topic("board-sub", "all-topics", &["sub-only-its-topic"])]
 #[case::joins_on_any_interface("board-sub", "no-iface", &["sub-iface"])]
@@ -120,6 +123,8 @@ fn a_subscriber_bound_to_any_address_passes() {
 #[case::replays_old_posts("board-sub", "replay-from-1", &["sub-late-joiner"])]
 #[case::no_recovery("board-sub", "no-history", &["bonus-sub-recovers"])]
 #[case::sub_traceback("board-sub", "traceback", &["sub-no-server", "sub-no-such-topic"])]
+#[case::joined_line_with_a_space("board-sub", "joined-space", &["sub-joins", "sub-in-order", "sub-long-message", "sub-only-its-topic", "sub-two-on-one-host", "sub-gap-report", "sub-late-joiner", "sub-iface", "bonus-sub-recovers"])]
+#[case::collapses_whitespace("board-sub", "split-words", &["sub-in-order"])]
 fn each_mutant_fails_exactly_its_checks(#[case] role: &str, #[case] bug: &str, #[case] expected: &[&str]) {
     let own: &[&str] = match role {
         "board-server" => &["server-", "bonus-history"],
@@ -136,9 +141,11 @@ fn each_mutant_fails_exactly_its_checks(#[case] role: &str, #[case] bug: &str, #
 #[case::one_client_at_a_time("board-server", "iterative", &["system-burst", "bonus-system-recovers"])]
 #[case::exit_0_on_err("board-pub", "exit0-on-err", &["system-pub"])]
 #[case::first_word_only("board-pub", "first-word", &["system-two-topics", "system-order-utf8", "system-late-joiner"])]
+#[case::rewords_the_create_reply("board-pub", "pretty-create", &["system-pub", "system-two-topics", "system-order-utf8", "system-late-joiner"])]
 #[case::no_reuseaddr("board-sub", "no-reuseaddr", &["system-two-topics", "system-burst"])]
 #[case::replays_old_posts("board-sub", "replay-from-1", &["system-late-joiner"])]
 #[case::no_recovery("board-sub", "no-history", &["bonus-system-recovers"])]
+#[case::joined_line_with_a_space("board-sub", "joined-space", &["system-two-topics", "system-order-utf8", "system-late-joiner", "system-burst", "bonus-system-recovers"])]
 fn each_mutant_fails_exactly_its_system_checks(#[case] role: &str, #[case] bug: &str, #[case] expected: &[&str]) {
     assert_fails_exactly(role, bug, &["system-", "bonus-system-"], expected);
 }
@@ -159,7 +166,7 @@ fn assert_fails_exactly(role: &str, bug: &str, prefixes: &[&str], expected: &[&s
     }
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("board/{slug}")).collect();
-    assert_eq!(not_passed(&report), expected, "{role} --bug {bug}");
+    assert_not_passed(&report, &expected, &format!("{role} --bug {bug}"));
     for check in checks(&report).filter(|c| c["status"] != "pass") {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");
@@ -211,7 +218,7 @@ fn no_datagram_of_a_grading_run_leaves_its_private_network() {
         return;
     }
     let report = run.json();
-    assert_eq!(not_passed(&report), Vec::<String>::new(), "{}", run.stderr());
+    assert_not_passed(&report, &[] as &[&str], &run.stderr());
     eprintln!("packets sent on this machine's own interfaces during the run: {sent}");
     // 500 + 1005 posts, each a datagram that the routing table would have sent out.
     assert!(sent < 300, "{sent} packets left this machine's interfaces during a run that multicast 1505 posts");

@@ -5,7 +5,7 @@
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{checks, fixture, grade_json, not_passed, python};
+use socket_labs_tests::{assert_not_passed, checks, fixture, grade_json, python};
 
 /// `--cmd` arguments playing both roles with the Python fixtures, `role` with `--bug`.
 fn python_cmds(mutant: Option<(&str, &str)>) -> Vec<String> {
@@ -31,7 +31,7 @@ fn grade(extra: &[String]) -> socket_labs_tests::Run {
 fn a_python_implementation_of_the_contract_passes_every_check() {
     let run = grade(&python_cmds(None));
     let report = run.json();
-    assert_eq!(not_passed(&report), Vec::<String>::new(), "{}", run.stderr());
+    assert_not_passed(&report, &[] as &[&str], &run.stderr());
     assert_eq!(report["score"], report["max_score"]);
     assert_eq!(run.code(), 0);
     run.assert_nothing_left();
@@ -112,7 +112,7 @@ fn each_mutant_fails_exactly_its_checks(
     let run = grade(&cmds);
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("calc/{slug}")).collect();
-    assert_eq!(not_passed(&report), expected, "{role} --bug {bug}");
+    assert_not_passed(&report, &expected, &format!("{role} --bug {bug}"));
     run.assert_nothing_left();
     if expected.is_empty() {
         assert_eq!(run.code(), 0, "{role} --bug {bug} is allowed by the contract");

@@ -4,7 +4,7 @@
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{checks, fixture, grade_json, grader, not_passed, python};
+use socket_labs_tests::{assert_not_passed, checks, fixture, grade_json, grader, python};
 
 /// Each role, its fixture, and the prefix of the checks that start it.
 const ROLES: [(&str, &str, &str); 4] = [
@@ -38,7 +38,7 @@ fn grade(extra: &[String]) -> socket_labs_tests::Run {
 fn a_python_implementation_of_the_contract_passes_every_check() {
     let run = grade(&python_cmds(None));
     let report = run.json();
-    assert_eq!(not_passed(&report), Vec::<String>::new(), "{}", run.stderr());
+    assert_not_passed(&report, &[] as &[&str], &run.stderr());
     assert_eq!(report["score"], report["max_score"]);
     assert_eq!(run.code(), 0);
     run.assert_nothing_left();
@@ -82,7 +82,7 @@ fn each_mutant_fails_exactly_its_checks(
     let run = grade(&cmds);
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("echo/{slug}")).collect();
-    assert_eq!(not_passed(&report), expected, "{role} --bug {bug}");
+    assert_not_passed(&report, &expected, &format!("{role} --bug {bug}"));
     for check in checks(&report).filter(|c| c["status"] != "pass") {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");

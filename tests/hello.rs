@@ -3,7 +3,7 @@
 //! by exactly the checks meant for it.
 
 use rstest::rstest;
-use socket_labs_tests::{fixture, grade_json, hello_python, not_passed, python};
+use socket_labs_tests::{assert_not_passed, fixture, grade_json, hello_python, not_passed, python};
 
 fn args(extra: &[String]) -> Vec<&str> {
     let mut all = vec!["hello"];
@@ -16,7 +16,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
     let cmds = hello_python(None);
     let run = grade_json(&args(&cmds));
     let report = run.json();
-    assert_eq!(not_passed(&report), Vec::<String>::new(), "{}", run.stderr());
+    assert_not_passed(&report, &[] as &[&str], &run.stderr());
     assert_eq!(report["score"], report["max_score"]);
     assert_eq!(run.code(), 0);
     run.assert_nothing_left();
@@ -69,7 +69,7 @@ fn each_mutant_fails_exactly_its_checks(#[case] role: &str, #[case] bug: &str, #
     let run = grade_json(&args(&cmds));
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("hello/{slug}")).collect();
-    assert_eq!(not_passed(&report), expected, "{role} --bug {bug}");
+    assert_not_passed(&report, &expected, &format!("{role} --bug {bug}"));
     for check in socket_labs_tests::checks(&report).filter(|c| c["status"] != "pass") {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         let message = check["message"].as_str().unwrap_or_default();

@@ -205,6 +205,9 @@ pub struct Exchanged {
     pub elapsed: Duration,
 }
 
+/// How [`Conn::exchange`]'s timeout says which expected byte never came.
+pub const NEXT_DUE: &str = "the reply stopped where this was due:";
+
 impl Conn {
     /// Sends `send`, cut into writes as `how` says, while receiving what must come back:
     /// exactly `expect`. Fails at the first byte that differs, when the program closes
@@ -445,6 +448,11 @@ impl Conn {
         )
         .expected(expect.preview())
         .got(received_so_far(expect, offset));
+        if offset < expect.len() {
+            // Where the reply stopped says what the program did not send: "byte 0 of
+            // the <EOF> after message 2" is a missing terminator, not a slow server.
+            failure = failure.detail(format!("{} {}", NEXT_DUE, expect.locate(offset)));
+        }
         if written > 0 {
             failure = failure.detail(format!("the grader had sent {} by then", bytes(written)));
         }

@@ -109,7 +109,20 @@ pub fn binary(rng: &mut fastrand::Rng, len: usize) -> Vec<u8> {
         data[at..end].copy_from_slice(&decoy[..end - at]);
     }
     break_tokens(&mut data);
+    end_clear_of_token(&mut data);
     data
+}
+
+/// Makes sure `data` does not end with the start of a token (`<`, `<E`, `<EO`,
+/// `<EOF`), by replacing its last byte with `.`. A payload that ends so tests
+/// something else: a matcher that, on a mismatch, starts over without looking at the
+/// mismatching byte again misses the `<EOF>` that follows it. server-one-byte tests
+/// that on purpose; random payloads never do it by chance, so that whether a program
+/// fails a check does not depend on the seed.
+fn end_clear_of_token(data: &mut [u8]) {
+    if (1..TOKEN.len()).any(|k| data.ends_with(&TOKEN[..k])) {
+        *data.last_mut().expect("a prefix of the token was found: data is not empty") = b'.';
+    }
 }
 
 /// Replaces the `>` of every `<EOF>` in `data` until none is left.
@@ -127,6 +140,9 @@ pub fn long_binary(rng: &mut fastrand::Rng, len: u64) -> Payload {
     // starts with a byte that is not in the token: no token forms where it repeats.
     let mut block = binary(rng, (1 << 20) - 3);
     block[0] = b'x';
+    // The payload ends inside a block: that end, too, must not be the start of a token.
+    let end = ((len.max(1) - 1) % block.len() as u64) as usize;
+    end_clear_of_token(&mut block[..=end]);
     Payload::Long(Pattern::new(block, len))
 }
 
@@ -148,6 +164,7 @@ pub fn text(rng: &mut fastrand::Rng, len: usize) -> Vec<u8> {
     }
     out.truncate(cut);
     out.resize(len, b'.');
+    end_clear_of_token(&mut out);
     out
 }
 
@@ -176,6 +193,37 @@ mod tests {
         let mut forced = b"a<EOF>b<EOF>".to_vec();
         break_tokens(&mut forced);
         assert_eq!(forced, b"a<EOF?b<EOF?");
+    }
+
+    /// A payload never ends with the start of the token, whatever the seed: the bytes
+    /// before a real `<EOF>` are never a near-token by chance.
+    #[test]
+    fn payloads_never_end_with_the_start_of_a_token() {
+        let starts_token = |d: &[u8]| (1..TOKEN.len()).any(|k| d.ends_with(&TOKEN[..k]));
+        let mut ends_with_lt = 0;
+        for seed in 0..3000 {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let len = rng.usize(1..300);
+            let (t, b) = (text(&mut rng, len), binary(&mut rng, len));
+            assert!(!starts_token(&t) && !starts_token(&b), "seed {seed}: {t:?} {b:?}");
+            assert!(std::str::from_utf8(&t).is_ok());
+            // What the generators would make without the fix: a `<` at the end, now and then.
+            let mut raw = vec![0u8; len];
+            fastrand::Rng::with_seed(seed).fill(&mut raw);
+            ends_with_lt += usize::from(raw.ends_with(b"<"));
+        }
+        assert!(ends_with_lt > 0, "the unfixed case occurs, so the test means something");
+        let mut fixed = b"ab<EO".to_vec();
+        end_clear_of_token(&mut fixed);
+        assert_eq!(fixed, b"ab<E.");
+        let mut rng = fastrand::Rng::with_seed(7);
+        for len in [1u64, 2, 1 << 20, 3 << 20, 64 << 20] {
+            let mut stream = Stream::new();
+            Framing::Length.push(&mut stream, "long", &long_binary(&mut rng, len));
+            let mut tail = vec![0; len.min(8) as usize];
+            stream.read_at(stream.len() - tail.len() as u64, &mut tail);
+            assert!(!starts_token(&tail), "a long payload of {len} bytes ends with {tail:?}");
+        }
     }
 
     #[test]

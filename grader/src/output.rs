@@ -282,6 +282,10 @@ impl OutputFile {
             _ => Path::new("."),
         };
         let temp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write {flag}"))?;
+        // A report is for others to read (CI's upload step, a TA, a web server): not
+        // the 0600 of a temporary file.
+        let readable = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644);
+        temp.as_file().set_permissions(readable).with_context(|| format!("cannot write {flag}"))?;
         Ok(OutputFile { path: path.to_path_buf(), flag: flag.to_string(), temp })
     }
 
@@ -315,5 +319,17 @@ mod tests {
         assert!(!Plan::new(&args(&["json"]), None).unwrap().human_on_terminal());
         let error = Plan::new(&args(&["json", "tap"]), Some(Path::new("x"))).err().unwrap().to_string();
         assert!(error.contains("--output names one file"), "{error}");
+    }
+
+    /// A report lands whole, readable by others (not a temporary file's 0600).
+    #[test]
+    fn report_files_are_written_whole_and_readable() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.xml");
+        OutputFile::create(&path, "--format junit=report.xml").unwrap().write(b"<testsuites/>").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"<testsuites/>");
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left beside it");
     }
 }

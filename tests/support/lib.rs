@@ -98,6 +98,27 @@ pub fn not_passed(report: &Value) -> Vec<String> {
     checks(report).filter(|c| c["status"] != "pass").map(|c| c["id"].as_str().unwrap().to_string()).collect()
 }
 
+/// Asserts that exactly the checks `expected` (ids) did not pass. When it fails, it
+/// says the run's seed (`--seed` repeats it) and, for every check on the wrong side,
+/// what its report says, so a failure in CI can be understood without a rerun.
+pub fn assert_not_passed<S: AsRef<str>>(report: &Value, expected: &[S], context: &str) {
+    let got = not_passed(report);
+    let expected: Vec<&str> = expected.iter().map(AsRef::as_ref).collect();
+    if got == expected {
+        return;
+    }
+    let mut why = String::new();
+    for check in checks(report) {
+        let id = check["id"].as_str().unwrap_or_default();
+        let failed = check["status"] != "pass";
+        if failed != expected.contains(&id) {
+            let side = if failed { "failed, and was not expected to" } else { "passed, and was expected to fail" };
+            why.push_str(&format!("\n--- {id} {side}:\n{check:#}\n"));
+        }
+    }
+    panic!("{context}: the checks that did not pass are {got:?}, expected {expected:?} (seed {}){why}", report["seed"]);
+}
+
 pub fn checks(report: &Value) -> impl Iterator<Item = &Value> {
     report["checks"].as_array().expect("checks").iter()
 }
