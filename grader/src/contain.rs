@@ -197,6 +197,16 @@ impl Jail {
         }
     }
 
+    /// The processes of process group `pgid` in this jail. With a cgroup, only the
+    /// cgroup's few members are read, not every process of the machine: every process
+    /// the program starts is in its cgroup, so that is where its group is.
+    pub fn group_members(&self, pgid: u32) -> Vec<crate::proctable::Member> {
+        match &self.cgroup {
+            Some(dir) => crate::proctable::members_among(pgid, cgroup::procs(dir)),
+            None => crate::proctable::members(pgid),
+        }
+    }
+
     /// How many forks (or thread starts) the process limit refused, if known.
     pub fn refused_forks(&self) -> u64 {
         self.cgroup.as_deref().map(cgroup::refused).unwrap_or(0)
@@ -245,7 +255,7 @@ pub fn reap_orphans() {
     let me = std::process::id();
     let is_our_zombie =
         |pid: u32| state_and_parent(pid).is_some_and(|(state, ppid)| ppid == me && (state == 'Z' || state == 'X'));
-    let zombies: Vec<u32> = all_pids().into_iter().filter(|&pid| is_our_zombie(pid)).collect();
+    let zombies: Vec<u32> = own_children().into_iter().filter(|&pid| is_our_zombie(pid)).collect();
     if zombies.is_empty() {
         return;
     }
@@ -271,12 +281,34 @@ pub fn reap_orphans() {
 /// killed: whatever that grader had started is then here).
 pub fn orphans() -> Vec<u32> {
     let me = std::process::id();
+    // The whole table, not own_children(): the kernel's children lists may miss a child
+    // while they change, and here a miss would leave a program running.
     let children: Vec<u32> = all_pids()
         .into_iter()
         .filter(|&pid| state_and_parent(pid).is_some_and(|(state, ppid)| ppid == me && state != 'Z' && state != 'X'))
         .collect();
     let guard = direct();
     children.into_iter().filter(|pid| !guard.as_ref().is_some_and(|d| d.pids.contains_key(pid))).collect()
+}
+
+/// This process's children (orphans reparented to it included): from each thread's
+/// /proc/self/task/TID/children, a few small files, where the kernel has them; else
+/// every process of the machine, which the caller filters by parent. The kernel's
+/// lists may miss a child while they change: fine for reaping zombies, which the
+/// next call (or this process's exit) reaps.
+fn own_children() -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return all_pids() };
+    let mut children = Vec::new();
+    for task in tasks.flatten() {
+        match std::fs::read_to_string(task.path().join("children")) {
+            Ok(list) => children.extend(list.split_whitespace().filter_map(|pid| pid.parse::<u32>().ok())),
+            // No CONFIG_PROC_CHILDREN: the long way.
+            Err(_) => return all_pids(),
+        }
+    }
+    children.sort_unstable();
+    children.dedup();
+    children
 }
 
 fn all_pids() -> Vec<u32> {

@@ -22,7 +22,7 @@ pub fn of_group(pgid: u32) -> Option<Duration> {
     if !proctable::available() {
         return None;
     }
-    let ticks: u64 = proctable::members(pgid).iter().filter_map(|m| ticks_of(m.pid)).sum();
+    let ticks: u64 = crate::process::group_members(pgid).iter().filter_map(|m| ticks_of(m.pid)).sum();
     Some(TICK * ticks as u32)
 }
 

@@ -9,10 +9,9 @@
 use std::collections::HashSet;
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use socket2::{Domain, Protocol, Socket, Type};
-
-use crate::proctable;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Proto {
@@ -93,15 +92,32 @@ pub fn bind_probe(proto: Proto, addr: SocketAddr) -> bool {
     }
 }
 
-/// TCP sockets in LISTEN state, or every bound UDP socket, from /proc/net.
+/// TCP sockets in LISTEN state, or every bound UDP socket: from netlink's sock_diag
+/// where it answers (cheap), else from /proc/net (which walks every connection).
 fn ready_entries(proto: Proto) -> Vec<Entry> {
+    static NO_NETLINK: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+    let no_netlink = &NO_NETLINK[proto as usize];
+    if !no_netlink.load(Ordering::Relaxed) {
+        match crate::sockdiag::sockets(proto) {
+            Ok(found) => return found.into_iter().map(|(addr, inode)| Entry { addr, inode }).collect(),
+            Err(_) => no_netlink.store(true, Ordering::Relaxed),
+        }
+    }
+    proc_entries(proto)
+}
+
+/// [`ready_entries`] from the text tables of /proc.
+fn proc_entries(proto: Proto) -> Vec<Entry> {
     let (files, listen_only) = match proto {
-        Proto::Tcp => (["/proc/net/tcp", "/proc/net/tcp6"], true),
-        Proto::Udp => (["/proc/net/udp", "/proc/net/udp6"], false),
+        Proto::Tcp => (["tcp", "tcp6"], true),
+        Proto::Udp => (["udp", "udp6"], false),
     };
+    // This thread's namespace (a multicast check has one of its own), where the kernel
+    // says; /proc/net is the main thread's.
+    let dir = if fs::metadata("/proc/thread-self/net").is_ok() { "/proc/thread-self/net" } else { "/proc/net" };
     let mut entries = Vec::new();
     for file in files {
-        if let Ok(text) = fs::read_to_string(file) {
+        if let Ok(text) = fs::read_to_string(format!("{dir}/{file}")) {
             entries.extend(parse_table(&text, listen_only));
         }
     }
@@ -159,7 +175,7 @@ pub fn held_by(proto: Proto, port: u16, pids: &[u32]) -> Option<bool> {
 
 /// The inodes of the sockets held open by any process of a process group.
 fn socket_inodes_of_group(pgid: u32) -> HashSet<u64> {
-    socket_inodes_of(proctable::members(pgid).into_iter().map(|m| m.pid))
+    socket_inodes_of(crate::process::group_members(pgid).into_iter().map(|m| m.pid))
 }
 
 /// The inodes of the sockets held open by any of `pids`.
@@ -199,13 +215,41 @@ mod tests {
         }
     }
 
+    /// The /proc fallback agrees with netlink about a listener, also in a thread's own
+    /// network namespace (where /proc/net would show the main thread's).
+    #[test]
+    fn the_proc_fallback_sees_what_netlink_sees() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let by_proc = proc_entries(Proto::Tcp);
+        assert!(by_proc.iter().any(|e| e.addr == addr), "{addr} in {by_proc:?}");
+        if let Ok(by_netlink) = crate::sockdiag::sockets(Proto::Tcp) {
+            let inode = by_proc.iter().find(|e| e.addr == addr).unwrap().inode;
+            assert!(by_netlink.contains(&(addr, inode)));
+        }
+        // In a namespace of the thread's own (where this test may make one), neither
+        // sees the listener of the namespace the test started in.
+        std::thread::spawn(move || {
+            let Ok(_own) = crate::netns::isolate_thread() else { return };
+            assert!(!proc_entries(Proto::Tcp).iter().any(|e| e.addr == addr), "/proc shows this thread's namespace");
+            let own_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let mine = own_listener.local_addr().unwrap();
+            assert!(proc_entries(Proto::Tcp).iter().any(|e| e.addr == mine));
+            if let Ok(by_netlink) = crate::sockdiag::sockets(Proto::Tcp) {
+                assert!(by_netlink.iter().any(|(a, _)| *a == mine) && !by_netlink.iter().any(|(a, _)| *a == addr));
+            }
+        })
+        .join()
+        .unwrap();
+    }
+
     #[test]
     fn sees_a_listener_and_its_process_group() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         assert!(is_ready(Proto::Tcp, "127.0.0.1".parse().unwrap(), port));
         if method() == Method::ProcNet {
-            let own_group = proctable::state_and_group(std::process::id()).unwrap().1;
+            let own_group = crate::proctable::state_and_group(std::process::id()).unwrap().1;
             let addrs = addresses_of_group(Proto::Tcp, own_group);
             assert!(addrs.iter().any(|a| a.port() == port), "{addrs:?}");
         }

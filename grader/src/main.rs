@@ -50,6 +50,7 @@ mod rerender;
 mod rolemap;
 mod runner;
 mod sharedbuild;
+mod sockdiag;
 mod timestamp;
 mod transcript;
 mod udp;

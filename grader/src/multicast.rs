@@ -7,15 +7,18 @@
 //! read on a thread of their own from the moment they join, with a large buffer, so a
 //! burst is never lost on the grader's side.
 //!
-//! Why multicast checks take turns: a subscriber bound to 0.0.0.0:P receives every
+//! Why multicast checks are kept apart: a subscriber bound to 0.0.0.0:P receives every
 //! group that any socket on the host joined on port P, and a student's server may
 //! choose any topic port, the same as a port of another check. Checks that ran side by
-//! side could then hear each other. So each check says what it runs ([`Share`]), and
-//! only checks that cannot disturb each other run at once: those where only the
-//! grader subscribes (its sockets bind the group's address, and hear nothing else), or
-//! those where the grader chose every group and port (its scripted board: ports handed
-//! out once per run); any other check, or one that changes the namespace's routes,
-//! runs alone. Other labs' checks run on meanwhile.
+//! side could then hear each other. In the run's private network each multicast check
+//! therefore gets a network namespace of its own ([`netns::isolate_thread`]): its
+//! programs, sockets and routes are its alone, and all run at once. On the machine's
+//! loopback (no namespaces) they take turns instead: each check says what it runs
+//! ([`Share`]), and only checks that cannot disturb each other run at once: those
+//! where only the grader subscribes (its sockets bind the group's address, and hear
+//! nothing else), or those where the grader chose every group and port (its scripted
+//! board: ports handed out once per run); any other check, or one that changes the
+//! routes, runs alone. Other labs' checks run on meanwhile.
 
 use std::collections::HashSet;
 use std::io;
@@ -64,9 +67,7 @@ static TURNS: Mutex<(Option<Share>, usize)> = Mutex::new((None, 0));
 static TURN_FREED: Condvar = Condvar::new();
 
 /// A check's turn at multicast; the next may enter when it is dropped.
-struct Turn {
-    share: Share,
-}
+struct Turn;
 
 impl Turn {
     /// Waits until no check runs that `share` could disturb (or be disturbed by). Each
@@ -81,7 +82,7 @@ impl Turn {
             if free {
                 turns.0 = Some(share);
                 turns.1 += 1;
-                return Turn { share };
+                return Turn;
             }
             turns = TURN_FREED.wait(turns).unwrap_or_else(|e| e.into_inner());
         }
@@ -103,7 +104,12 @@ impl Drop for Turn {
 /// documentation). Create it first in a check, so that it is dropped last.
 pub struct Multicast {
     transcript: Transcript,
-    turn: Turn,
+    share: Share,
+    /// In the private network: the check's own namespace, so it takes no turn. The
+    /// check made this first, so its programs and sockets are gone when it goes.
+    _namespace: Option<netns::ThreadNamespace>,
+    /// On the machine's loopback: the check's turn.
+    _turn: Option<Turn>,
 }
 
 impl Harness {
@@ -112,10 +118,6 @@ impl Harness {
     /// the check is reported as skipped with the reason and the fix, never as the
     /// student's failure.
     pub fn multicast(&self, share: Share) -> Result<Multicast, Failure> {
-        self.multicast_turn(Turn::take(share))
-    }
-
-    fn multicast_turn(&self, turn: Turn) -> Result<Multicast, Failure> {
         let transcript = self.transcript_handle();
         let timeouts = self.timeouts();
         let probe = PROBE.get_or_init(|| probe(timeouts));
@@ -124,10 +126,17 @@ impl Harness {
                 "not your program's fault. Fix: run the grader on Linux as root, or where unprivileged user namespaces are allowed, so that it uses a private network; or route multicast to loopback: sudo ip route add 224.0.0.0/4 dev lo",
             ));
         }
-        if inner::mode() == Mode::Loopback {
-            transcript.note("multicast runs on this machine's loopback (no private network here)");
+        match inner::mode() {
+            // A namespace of the check's own: nothing to share, no turn to wait for.
+            Mode::Private => {
+                let namespace = netns::isolate_thread().map_err(Failure::grader)?;
+                Ok(Multicast { transcript, share, _namespace: Some(namespace), _turn: None })
+            }
+            Mode::Loopback => {
+                transcript.note("multicast runs on this machine's loopback (no private network here)");
+                Ok(Multicast { transcript, share, _namespace: None, _turn: Some(Turn::take(share)) })
+            }
         }
-        Ok(Multicast { transcript, turn })
     }
 }
 
@@ -153,11 +162,12 @@ impl Multicast {
     /// loopback fallback the machine's own routing is left as it is (multicast without
     /// an interface follows the default route there, away from loopback).
     pub fn without_route(&self) -> Result<RouteGuard, Failure> {
-        if self.turn.share != Share::Alone {
+        if self.share != Share::Alone {
             return Err(Failure::grader("a check that changes the routes must take its multicast turn alone"));
         }
         match inner::mode() {
             Mode::Private => {
+                // The check's own namespace: no other check sees the route go.
                 netns::set_multicast_route(false).map_err(Failure::grader)?;
                 self.transcript.note("the private network has no multicast route now: only sockets that name their interface (127.0.0.1) work");
                 Ok(RouteGuard { removed: true })

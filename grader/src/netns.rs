@@ -27,6 +27,28 @@ pub fn set_multicast_route(present: bool) -> Result<(), String> {
     imp::set_multicast_route(present)
 }
 
+/// Moves the calling thread (only it: a network namespace is per thread) into a fresh
+/// network namespace of its own, set up like the run's (`lo` up, multicast routed to
+/// it), until the guard is dropped. Programs it starts, and threads and sockets it
+/// makes, are in that namespace: a multicast check run so cannot hear, or disturb,
+/// any other check, so such checks need not take turns. Only inside the run's private
+/// namespace, where the grader holds the privileges this needs.
+pub fn isolate_thread() -> Result<ThreadNamespace, String> {
+    imp::isolate_thread()
+}
+
+/// A thread's own namespace; dropping it moves the thread back to the one it was in.
+pub struct ThreadNamespace {
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    previous: std::fs::File,
+}
+
+impl Drop for ThreadNamespace {
+    fn drop(&mut self) {
+        imp::return_to(&self.previous);
+    }
+}
+
 /// Asks the kernel to send SIGTERM to this process when its parent exits, so a child
 /// grader never outlives the grader that started it.
 pub fn die_with_parent() {
@@ -94,6 +116,28 @@ mod imp {
             Err(e) if !present && e.raw_os_error() == Some(libc::ESRCH) => Ok(()),
             Err(e) => Err(format!("cannot {what} the route 224.0.0.0/4 dev lo: {e}")),
         }
+    }
+
+    pub fn isolate_thread() -> Result<super::ThreadNamespace, String> {
+        let previous = std::fs::File::open("/proc/thread-self/ns/net")
+            .map_err(|e| format!("cannot open this thread's network namespace: {e}"))?;
+        // SAFETY: unshare takes flags only; a network namespace may be unshared by one
+        // thread of many (only a user namespace needs a single thread).
+        if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+            return Err(format!("cannot create a network namespace for a check: {}", io::Error::last_os_error()));
+        }
+        let guard = super::ThreadNamespace { previous };
+        loopback_up().map_err(|e| format!("cannot bring up lo in the check's namespace: {e}"))?;
+        route(libc::SIOCADDRT).map_err(|e| format!("cannot route multicast to lo in the check's namespace: {e}"))?;
+        Ok(guard)
+    }
+
+    pub fn return_to(previous: &std::fs::File) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: setns with a namespace descriptor we own. It cannot fail for a
+        // namespace this thread was just in; if it did, the thread would stay in an
+        // empty namespace of its own, where later checks still work.
+        unsafe { libc::setns(previous.as_raw_fd(), libc::CLONE_NEWNET) };
     }
 
     pub fn die_with_parent() {
@@ -189,6 +233,12 @@ mod imp {
     pub fn set_multicast_route(_present: bool) -> Result<(), String> {
         Err("network namespaces exist only on Linux".to_string())
     }
+
+    pub fn isolate_thread() -> Result<super::ThreadNamespace, String> {
+        Err("network namespaces exist only on Linux".to_string())
+    }
+
+    pub fn return_to(_previous: &std::fs::File) {}
 
     pub fn die_with_parent() {}
 }

@@ -116,6 +116,17 @@ fn wait_slot(slot: &ExitSlot, deadline: Instant) -> Option<ExitStatus> {
 /// Process groups and temporary directories alive now, for the interrupt handler.
 static LIVE: Mutex<Vec<(u32, Option<PathBuf>, Jail)>> = Mutex::new(Vec::new());
 
+/// The processes of process group `pgid`: through its jail when it is one of ours
+/// (cheap), else from the whole process table.
+pub fn group_members(pgid: u32) -> Vec<proctable::Member> {
+    let jail =
+        LIVE.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(pid, _, _)| *pid == pgid).map(|l| l.2.clone());
+    match jail {
+        Some(jail) => jail.group_members(pgid),
+        None => proctable::members(pgid),
+    }
+}
+
 impl Process {
     pub fn start(spec: Spec, transcript: &Transcript) -> io::Result<Process> {
         let dir = match &spec.dir {
@@ -223,7 +234,7 @@ impl Process {
     /// Every process it is made of now: its process group and its jail (children that
     /// left the group included).
     pub fn pids(&self) -> Vec<u32> {
-        let mut pids: Vec<u32> = proctable::members(self.pid).into_iter().map(|m| m.pid).collect();
+        let mut pids: Vec<u32> = self.jail.group_members(self.pid).into_iter().map(|m| m.pid).collect();
         pids.extend(self.jail.members());
         pids.sort_unstable();
         pids.dedup();
@@ -271,7 +282,7 @@ impl Process {
         // Always: the leader may be gone while a child it forked still runs. The group's
         // number stays its own while any member lives (Linux does not reuse it); with
         // none left it may name a new group, so then the jail kills whatever is left.
-        if self.exit_status().is_none() || !proctable::members(self.pid).is_empty() {
+        if self.exit_status().is_none() || !self.jail.group_members(self.pid).is_empty() {
             let _ = killpg(group, Signal::SIGKILL);
         }
         // Then whatever left the group (setsid) or was left behind by a dead parent.
@@ -362,7 +373,7 @@ pub fn kill_all_live() {
     let deadline = Instant::now() + std::time::Duration::from_secs(2);
     for (pid, dir, jail) in live.iter() {
         jail.kill_all(*pid, deadline);
-        wait_group_gone(*pid, deadline);
+        wait_group_gone(*pid, jail, deadline);
         jail.remove();
         if let Some(dir) = dir {
             let _ = std::fs::remove_dir_all(dir);
@@ -387,10 +398,10 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// reaped by their parent), until `deadline`. SIGKILL is delivered at once but a
 /// process takes a moment to die. Without /proc, whether the group can still be
 /// signalled is the test.
-fn wait_group_gone(pgid: u32, deadline: Instant) -> bool {
+fn wait_group_gone(pgid: u32, jail: &Jail, deadline: Instant) -> bool {
     let gone = || {
         if proctable::available() {
-            proctable::members(pgid).iter().all(|m| m.state == 'Z' || m.state == 'X')
+            jail.group_members(pgid).iter().all(|m| m.state == 'Z' || m.state == 'X')
         } else {
             killpg(Pid::from_raw(pgid as i32), None).is_err()
         }

@@ -14,13 +14,19 @@ pub fn available() -> bool {
     fs::metadata("/proc/self/stat").is_ok()
 }
 
-/// The processes whose process group is `pgid` (empty where /proc is missing).
+/// The processes whose process group is `pgid` (empty where /proc is missing): reads
+/// the stat of every process of the machine, so prefer [`members_among`] where the
+/// candidates are known.
 pub fn members(pgid: u32) -> Vec<Member> {
     let Ok(procs) = fs::read_dir("/proc") else { return Vec::new() };
-    procs
-        .flatten()
-        .filter_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+    members_among(pgid, procs.flatten().filter_map(|entry| entry.file_name().to_str()?.parse().ok()))
+}
+
+/// The processes of `candidates` whose process group is `pgid`.
+pub fn members_among(pgid: u32, candidates: impl IntoIterator<Item = u32>) -> Vec<Member> {
+    candidates
+        .into_iter()
+        .filter_map(|pid| {
             let (state, group) = state_and_group(pid)?;
             (group == pgid).then_some(Member { pid, state })
         })

@@ -1,6 +1,8 @@
 //! Every lab, its roles and its checks. Adding a lab is: `labs/NAME`,
 //! `solutions/NAME`, `docs/labs/NAME.md`, `checks/NAME.rs`, and one line in [`LABS`].
 
+use std::time::Duration;
+
 use crate::checks;
 use crate::harness::Harness;
 use crate::outcome::CheckResult;
@@ -31,6 +33,18 @@ pub struct Check {
     pub points: u32,
     pub run: fn(&mut Harness) -> CheckResult,
     pub after: &'static [&'static str],
+    /// How long the contract makes a correct program keep this check waiting, at
+    /// least (a UDP client's retries: 4 tries 1 s apart are 4 s). The runner starts
+    /// such checks first, so that the suite takes about as long as its longest check,
+    /// not the longest check plus whatever was still queued before it.
+    pub waits: Duration,
+}
+
+impl Check {
+    /// This check, marked as one that a correct program keeps waiting `secs`.
+    pub const fn waits_secs(self, secs: u64) -> Check {
+        Check { waits: Duration::from_secs(secs), ..self }
+    }
 }
 
 /// Every lab, in the order students meet them.

@@ -165,7 +165,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[] }
+    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
 }
 
 /// How long the grader watches for something that must not happen (a duplicate, a

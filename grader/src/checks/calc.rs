@@ -110,13 +110,15 @@ pub const LAB: Lab = Lab {
             "calc-client --udp sends a request again when its datagram is lost",
             2,
             client_udp_retry,
-        ),
+        )
+        .waits_secs(1),
         check(
             "client-udp-gives-up",
             "calc-client --udp tries at most 4 times, about 1 s apart, then exits 1 with one line",
             2,
             client_udp_gives_up,
-        ),
+        )
+        .waits_secs(4),
         check(
             "client-udp-no-server",
             "calc-client --udp exits 1 with one clear line when no server is there",
@@ -127,7 +129,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[] }
+    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
 }
 
 // ---- What a reply must be ----------------------------------------------------------

@@ -110,13 +110,15 @@ pub const LAB: Lab = Lab {
             "udp-echo-client times out and sends a word again when its reply is lost",
             2,
             udp_client_retries,
-        ),
+        )
+        .waits_secs(1),
         check(
             "udp-client-gives-up",
             "udp-echo-client gives up, exit 1 and one clear line, when no reply ever comes",
             1,
             udp_client_gives_up,
-        ),
+        )
+        .waits_secs(3),
         check(
             "udp-client-no-server",
             "udp-echo-client exits 1 with one clear line when no server is there",
@@ -127,7 +129,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[] }
+    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
 }
 
 /// What the clients send with no WORD arguments: the lecture's data.

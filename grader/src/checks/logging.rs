@@ -8,6 +8,7 @@
 //! when requests arrive at the same moment.
 
 use std::sync::Barrier;
+use std::time::Duration;
 
 use crate::conn::Conn;
 use crate::harness::{Harness, Server};
@@ -64,7 +65,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[] }
+    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
 }
 
 const ROLE: &str = "logging-date-server";

@@ -56,7 +56,7 @@ const fn check(
     run: fn(&mut Harness) -> CheckResult,
     after: &'static [&'static str],
 ) -> Check {
-    Check { slug, name, points, run, after }
+    Check { slug, name, points, run, after, waits: Duration::ZERO }
 }
 
 const ROLE: &str = "threaded-server";

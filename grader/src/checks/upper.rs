@@ -113,7 +113,8 @@ pub const LAB: Lab = Lab {
             "udp-upper-client gives up, exit 1 and one clear line, when no reply comes",
             1,
             udp_client_gives_up,
-        ),
+        )
+        .waits_secs(3),
         check(
             "udp-client-no-server",
             "udp-upper-client exits 1 with one clear line when no server is there",
@@ -124,7 +125,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[] }
+    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
 }
 
 /// Lowercase words for sentences a check picks with its seed.

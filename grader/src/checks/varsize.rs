@@ -117,7 +117,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[] }
+    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
 }
 
 // The usual mistakes, named for the student.
