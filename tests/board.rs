@@ -7,24 +7,13 @@ use std::time::Instant;
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, fixture, grade_json, not_passed, python, Run};
+use socket_labs_tests::{assert_not_passed, checks, grade_json, not_passed, python, Run};
 
 /// `--cmd` arguments that play every board role with the Python fixtures, with
 /// `--bug BUG` added to `role` when given.
 fn board_python(mutant: Option<(&str, &str)>) -> Vec<String> {
     let roles = [("board-server", "board_server.py"), ("board-pub", "board_pub.py"), ("board-sub", "board_sub.py")];
-    roles
-        .iter()
-        .flat_map(|(role, file)| {
-            let mut command = format!("{} {}", python(), fixture("board", file));
-            if let Some((bugged, bug)) = mutant {
-                if bugged == *role {
-                    command.push_str(&format!(" --bug {bug}"));
-                }
-            }
-            ["--cmd".to_string(), format!("{role}={command}")]
-        })
-        .collect()
+    socket_labs_tests::python_cmds("board", &roles, mutant)
 }
 
 fn grade(extra: &[String]) -> Run {

@@ -5,20 +5,15 @@
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, fixture, grade_json, python};
+use socket_labs_tests::{assert_not_passed, checks, grade_json};
 
 /// `--cmd` arguments playing both roles with the Python fixtures, `role` with `--bug`.
 fn python_cmds(mutant: Option<(&str, &str)>) -> Vec<String> {
-    [("calc-server", "calc_server.py"), ("calc-client", "calc_client.py")]
-        .iter()
-        .flat_map(|(role, file)| {
-            let mut command = format!("{} {}", python(), fixture("calc", file));
-            if let Some((_, bug)) = mutant.filter(|(bugged, _)| bugged == role) {
-                command.push_str(&format!(" --bug {bug}"));
-            }
-            ["--cmd".to_string(), format!("{role}={command}")]
-        })
-        .collect()
+    socket_labs_tests::python_cmds(
+        "calc",
+        &[("calc-server", "calc_server.py"), ("calc-client", "calc_client.py")],
+        mutant,
+    )
 }
 
 fn grade(extra: &[String]) -> socket_labs_tests::Run {

@@ -1,7 +1,7 @@
 //! The handbook (docs/, built with mdBook) holds together: every relative link of every
 //! page resolves to a file of the repository, and every `#anchor` to a heading of its
 //! page; SUMMARY.md lists every page; the README says how to build the book. This runs
-//! everywhere, with or without mdbook installed (.ci/run builds the book when it is).
+//! everywhere, with or without mdbook installed (.ci/run installs it and builds the book).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};

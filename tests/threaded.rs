@@ -5,23 +5,14 @@
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, fixture, grade_json, python};
+use socket_labs_tests::{assert_not_passed, checks, grade_json};
 
 /// Each role, its fixture, and the prefix of the checks that start it.
 const ROLES: [(&str, &str, &str); 1] = [("threaded-server", "threaded_server.py", "")];
 
 /// `--cmd` arguments playing every role with the Python fixtures, `role` with `--bug`.
 fn python_cmds(mutant: Option<(&str, &str)>) -> Vec<String> {
-    ROLES
-        .iter()
-        .flat_map(|(role, file, _)| {
-            let mut command = format!("{} {}", python(), fixture("threaded", file));
-            if let Some((_, bug)) = mutant.filter(|(bugged, _)| bugged == role) {
-                command.push_str(&format!(" --bug {bug}"));
-            }
-            ["--cmd".to_string(), format!("{role}={command}")]
-        })
-        .collect()
+    socket_labs_tests::python_cmds("threaded", &ROLES.map(|(role, file, _)| (role, file)), mutant)
 }
 
 fn grade(extra: &[String]) -> socket_labs_tests::Run {

@@ -167,7 +167,7 @@ fn grader_speed(root: &Path) -> Vec<(String, GraderRun)> {
          that waits as long as any other cargo holds the build directory's lock). CPU = user + system time of \
          the grader and every process it started (getrusage RUSAGE_CHILDREN). Default --jobs ({} cores: {}).\n",
         cores(),
-        (cores() * 2).clamp(2, 8)
+        (cores() * 4).clamp(4, 16)
     );
     // A first run, not shown: the page cache and the binaries warm.
     let warm = grade(root, &[]);
@@ -190,7 +190,7 @@ fn grader_speed(root: &Path) -> Vec<(String, GraderRun)> {
     row("**all**", &all);
     // What the wall time is made of: more checks at once, and the suite without the
     // board lab (whose multicast checks take turns, multicast.rs).
-    for jobs in ["8", "32"] {
+    for jobs in ["4", "32"] {
         row(&format!("all, --jobs {jobs}"), &grade_with(root, &[], &["--jobs", jobs]));
     }
     let not_board: Vec<String> = labs.iter().filter(|l| *l != "board").cloned().collect();

@@ -38,6 +38,21 @@ pub fn fixture(lab: &str, file: &str) -> String {
     root().join("tests/fixtures").join(lab).join(file).to_string_lossy().into_owned()
 }
 
+/// `--cmd ROLE=COMMAND` arguments that play each role of `lab` with its Python fixture
+/// (tests/fixtures/LAB/FILE), the one named in `mutant` started with `--bug NAME`.
+pub fn python_cmds(lab: &str, roles: &[(&str, &str)], mutant: Option<(&str, &str)>) -> Vec<String> {
+    roles
+        .iter()
+        .flat_map(|(role, file)| {
+            let mut command = format!("{} {}", python(), fixture(lab, file));
+            if let Some((_, bug)) = mutant.filter(|(bugged, _)| bugged == role) {
+                command.push_str(&format!(" --bug {bug}"));
+            }
+            ["--cmd".to_string(), format!("{role}={command}")]
+        })
+        .collect()
+}
+
 /// A grader run whose programs' temporary directories all go into a folder of its own
 /// (TMPDIR), so the test can prove that nothing is left behind.
 pub struct Run {
