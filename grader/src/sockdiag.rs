@@ -149,8 +149,9 @@ fn dump(proto: Proto, family: u8, found: &mut Vec<(SocketAddr, u64)>) -> io::Res
             match header.kind {
                 NLMSG_DONE => return Ok(()),
                 NLMSG_ERROR => {
+                    // `struct nlmsgerr`: a negative errno, or 0 for an acknowledgement.
                     let code: i32 = from_bytes(&rest[size_of::<NlMsgHdr>()..len]);
-                    return Err(io::Error::from_raw_os_error(-code));
+                    return if code == 0 { Ok(()) } else { Err(io::Error::from_raw_os_error(-code)) };
                 }
                 SOCK_DIAG_BY_FAMILY if len >= size_of::<NlMsgHdr>() + size_of::<Msg>() => {
                     let msg: Msg = from_bytes(&rest[size_of::<NlMsgHdr>()..len]);
@@ -177,8 +178,8 @@ fn address(msg: &Msg) -> Option<SocketAddr> {
 }
 
 fn as_bytes<T: Copy>(value: &T) -> &[u8] {
-    // SAFETY: T is a #[repr(C)] plain-data struct without padding holes that matter
-    // (the kernel reads the declared fields only).
+    // SAFETY: T is one of the #[repr(C)] integer-only structs above, which have no
+    // padding (their sizes are asserted in the tests): every byte is initialised.
     unsafe { std::slice::from_raw_parts((value as *const T).cast(), size_of::<T>()) }
 }
 
