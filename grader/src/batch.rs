@@ -160,6 +160,10 @@ struct Batch<'a> {
     timeout: Duration,
     seed: u64,
     exe: PathBuf,
+    /// `--jobs` of each submission's grader: the checks a lone `grader test` would run
+    /// at once, shared among the submissions graded at once (never fewer than 2), so a
+    /// batch loads the machine no more than one run does.
+    check_jobs: usize,
     args: &'a BatchArgs,
 }
 
@@ -288,6 +292,7 @@ pub fn run(args: BatchArgs, root: Option<&Path>) -> Result<ExitCode> {
         timeout: Duration::from_secs(args.timeout),
         seed,
         exe,
+        check_jobs: (crate::grade::default_jobs() / jobs.max(1)).max(2),
         args: &args,
     };
 
@@ -630,6 +635,7 @@ fn start_child(
     }
     args.extend(["--seed".to_string(), batch.seed.to_string()]);
     args.extend(["--timeout-scale".to_string(), a.timeout_scale.to_string()]);
+    args.extend(["--jobs".to_string(), batch.check_jobs.to_string()]);
     let net = a.net.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_else(|| "auto".into());
     args.extend(["--net".to_string(), net]);
     for limit in &a.limits {

@@ -236,7 +236,7 @@ fn lab_list() -> String {
 /// correct program must sit out, a process to exit) and uses little CPU, 15 ms on
 /// average for the reference solutions, so more at once shortens the run while the
 /// cores stay far from busy (measured in docs/benchmarks.md).
-fn default_jobs() -> usize {
+pub fn default_jobs() -> usize {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     (cores * 4).clamp(4, 16)
 }
