@@ -37,6 +37,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[rstest]
 #[case::iterative("iterative", &["clients-8", "clients-64", "clients-256", "silent-client", "half-message"], "highest rung passed: 1 client at once")]
 #[case::small_pool("pool", &["clients-64", "clients-256"], "highest rung passed: 8 clients at once")]
+#[case::pool_of_64("pool-64", &["clients-256"], "highest rung passed: 64 clients at once")]
 #[case::reads_in_accept_loop("first-read-in-main", &["silent-client", "vanishing-client"], "says nothing")]
 #[case::crashes_on_reset("crash-on-reset", &["vanishing-client"], "vanish")]
 #[case::wrong_format("wrong-format", &["server-replies", "server-any-text", "clients-1", "clients-8", "clients-64", "clients-256", "silent-client", "half-message", "vanishing-client"], "Server message: <what you read>")]
