@@ -58,6 +58,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[case::udp_traceback("udp-echo-client", "traceback", &["udp-client-gives-up", "udp-client-no-server"], "traceback")]
 #[case::udp_no_wait("udp-echo-client", "no-wait", &["udp-client-default-words", "udp-client-each-word", "udp-client-retries"], "before it got the echo")]
 #[case::udp_wrong_default("udp-echo-client", "wrong-default", &["udp-client-default-words"], "Mon Tue Wed Thu Fri")]
+#[case::udp_gives_up_exit_0("udp-echo-client", "gives-up-exit-0", &["udp-client-gives-up"], "status 0 says all went well")]
 fn each_mutant_fails_exactly_its_checks(
     #[case] role: &str,
     #[case] bug: &str,

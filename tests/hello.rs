@@ -40,6 +40,7 @@ fn the_handouts_own_server_fails_exactly_keeps_running() {
 #[case::not_utf8("hello-server", "ascii", &["server-any-text"])]
 #[case::fixed_host("hello-server", "ignore-host", &["server-host-and-port"])]
 #[case::fixed_port("hello-server", "ignore-port", &["server-replies", "server-two-messages", "server-keeps-running", "server-any-text", "server-host-and-port"])]
+#[case::serves_once("hello-server", "serves-once", &["server-keeps-running"])]
 #[case::wrong_default("hello-client", "wrong-default", &["client-default-message"])]
 #[case::does_not_wait("hello-client", "no-wait", &["client-each-message"])]
 #[case::client_traceback("hello-client", "traceback", &["client-no-server"])]

@@ -47,6 +47,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[case::iterative("iterative", &["silent-client"], "thread")]
 #[case::wrong_port("wrong-port", &["log-line"], "peer")]
 #[case::never_closes("never-closes", &["replies-time"], "close the connection")]
+#[case::logs_in_a_subfolder("logs-subdir", &["log-default-dir"], "current working directory")]
 fn each_mutant_fails_exactly_its_checks(#[case] bug: &str, #[case] expected: &[&str], #[case] says: &str) {
     let run = grade(&python_cmd(Some(bug)));
     let report = run.json();

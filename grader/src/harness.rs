@@ -526,7 +526,13 @@ impl ClientRun {
                 describe_exit(self.status)
             ))
             .expected(expected.to_string())
-            .got(describe_exit(self.status));
+            .got(describe_exit(self.status))
+            .with_hint(if self.status.code() == Some(0) {
+                "status 0 says all went well: when the program cannot do its job, it prints one line on stderr and \
+                 exits with status 1 (sys.exit(1), System.exit(1), std::process::exit(1)), so that a script can tell"
+            } else {
+                "catch the error, print one line to stderr saying what went wrong, then exit with status 1"
+            });
             return Err(diagnose::explain_stderr(failure, &self.role, &self.stderr));
         }
         if let Some(crash) = diagnose::crash_report(&self.stderr) {
@@ -538,7 +544,10 @@ impl ClientRun {
         if self.stderr.trim().is_empty() {
             return Err(Failure::mismatch(format!("{} exited 1 without saying why on stderr", self.role))
                 .expected(expected.to_string())
-                .got("nothing on stderr".to_string()));
+                .got("nothing on stderr".to_string())
+                .with_hint(
+                    "before exiting, print one line to stderr that says what went wrong (which host and port, and why)",
+                ));
         }
         Ok(())
     }
