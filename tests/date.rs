@@ -42,6 +42,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[case::speaks_first("date-server", "speaks-first", &["server-waits-for-request"], "client speaks first")]
 #[case::exact_request("date-server", "exact-request", &["server-any-request"], "whatever it says")]
 #[case::waits_for_hangup("date-server", "waits-for-hangup", &["server-concurrent-clients", "server-silent-client"], "thread")]
+#[case::shared_conn("date-server", "shared-conn", &["server-concurrent-clients"], "its own connection")]
 #[case::turns_clients_away("date-server", "turns-away-after-40", &["server-sequential-clients"], "accept() in a loop")]
 #[case::wrong_request("date-client", "wrong-request", &["client-sends-request"], "What time is it?")]
 #[case::no_newline("date-client", "no-newline", &["client-sends-request", "client-prints-reply"], "\\n")]

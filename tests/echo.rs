@@ -59,6 +59,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[case::udp_no_wait("udp-echo-client", "no-wait", &["udp-client-default-words", "udp-client-each-word", "udp-client-retries"], "before it got the echo")]
 #[case::udp_wrong_default("udp-echo-client", "wrong-default", &["udp-client-default-words"], "Mon Tue Wed Thu Fri")]
 #[case::udp_gives_up_exit_0("udp-echo-client", "gives-up-exit-0", &["udp-client-gives-up"], "status 0 says all went well")]
+#[case::udp_only_timeout("udp-echo-client", "only-timeout", &["udp-client-no-server"], "port unreachable")]
 fn each_mutant_fails_exactly_its_checks(
     #[case] role: &str,
     #[case] bug: &str,

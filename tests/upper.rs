@@ -51,14 +51,18 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[case::udp_strict_decode("udp-upper-server", "strict", &["udp-server-bad-bytes"], "UnicodeDecodeError")]
 #[case::udp_serves_once("udp-upper-server", "serves-once", &["udp-server-each-sender", "udp-server-bad-bytes"], "loop around recvfrom()")]
 #[case::adds_newline("udp-upper-server", "newline", &["udp-server-replies", "udp-server-unicode", "udp-server-each-sender", "udp-server-bad-bytes"], "nothing added")]
+#[case::remembers_first_client("udp-upper-server", "first-client", &["udp-server-each-sender"], "address recvfrom() returned")]
 #[case::request_without_newline("tcp-upper-client", "no-newline", &["tcp-client-sends-line", "tcp-client-split-reply", "tcp-client-no-reply"], "\\n at the end")]
 #[case::client_single_recv("tcp-upper-client", "single-recv", &["tcp-client-split-reply"], "byte stream")]
 #[case::prompt_on_stdout("tcp-upper-client", "prompt", &["tcp-client-sends-line", "tcp-client-split-reply"], "prompt")]
 #[case::empty_reply_ok("tcp-upper-client", "empty-ok", &["tcp-client-no-reply"], "nothing to print")]
 #[case::tcp_traceback("tcp-upper-client", "traceback", &["tcp-client-no-reply", "tcp-client-no-server"], "traceback")]
+#[case::sentence_from_argv("tcp-upper-client", "argv", &["tcp-client-sends-line"], "from stdin")]
+#[case::refused_exit_0("tcp-upper-client", "refused-exit-0", &["tcp-client-no-server"], "status 0 says all went well")]
 #[case::no_timeout("udp-upper-client", "no-timeout", &["udp-client-gives-up"], "timeout")]
 #[case::udp_traceback("udp-upper-client", "traceback", &["udp-client-gives-up", "udp-client-no-server"], "traceback")]
 #[case::wrong_prefix("udp-upper-client", "prefix", &["udp-client-sends-line"], "From Server: <reply>")]
+#[case::only_timeout("udp-upper-client", "only-timeout", &["udp-client-no-server"], "port unreachable")]
 fn each_mutant_fails_exactly_its_checks(
     #[case] role: &str,
     #[case] bug: &str,

@@ -176,9 +176,13 @@ fn server_concurrent_clients(h: &mut Harness) -> CheckResult {
     let answered = results.iter().filter(|r| r.is_ok()).count();
     match results.into_iter().find_map(Result::err) {
         None => server.expect_alive("after 20 clients at once").hint(AT_ONCE),
-        Some(failure) => Err(failure.detail(format!("{answered} of the 20 clients got a reply"))).hint(AT_ONCE),
+        Some(failure) => Err(failure.detail(format!("{answered} of the 20 clients got a reply")))
+            .hint_on(Closed, LOST_REPLIES)
+            .hint(AT_ONCE),
     }
 }
+
+const LOST_REPLIES: &str = "some connections were closed without a reply: each client's thread must write to its own connection (pass it to the thread; a variable that the accept loop overwrites sends the reply to whichever client came last), and no client may be turned away";
 
 const AT_ONCE: &str = "serve clients that arrive together: keep accepting while others are served (a thread per client), listen with a backlog of at least 20, and share nothing between clients without a lock";
 

@@ -274,8 +274,9 @@ fn sum_integers(h: &mut Harness) -> CheckResult {
 fn sum_negatives(h: &mut Harness) -> CheckResult {
     let mut server = h.server("sum-server").start()?;
     let mut c = server.connect()?;
-    ask(&mut c, "-5 3 -10", Sum::Int("-12"))?;
-    ask(&mut c, "-7", Sum::Int("-7"))
+    let hint = "a leading '-' belongs to the number: -5 is an integer, so -5 3 -10 sums to the integer -12 (not -12.0, not ERR)";
+    ask(&mut c, "-5 3 -10", Sum::Int("-12")).hint(hint)?;
+    ask(&mut c, "-7", Sum::Int("-7")).hint(hint)
 }
 
 fn sum_decimals(h: &mut Harness) -> CheckResult {
@@ -324,16 +325,16 @@ fn sum_many_requests(h: &mut Harness) -> CheckResult {
     for _ in 0..20 {
         let (a, b) = (h.rng().i64(0..1000), h.rng().i64(0..1000));
         c.send_line(&format!("{a} {b}"))?;
-        let got = c
-            .read_line()
-            .hint_on(Closed, "keep reading requests on a connection until the client closes it")
-            .hint_on(Timeout, NEWLINE)?;
+        let got =
+            c.read_line().hint_on(Closed, MORE_REQUESTS).hint_on(Refused, MORE_REQUESTS).hint_on(Timeout, NEWLINE)?;
         if got.trim() != (a + b).to_string() {
             return Err(c.wrong_line(&(a + b).to_string(), &got));
         }
     }
     Ok(())
 }
+
+const MORE_REQUESTS: &str = "keep reading requests on a connection until the client closes it, however many it sends: make room in your read buffer as its lines are answered (a read into a full buffer returns 0, as if the client had closed)";
 
 fn sum_pipelined(h: &mut Harness) -> CheckResult {
     let mut server = h.server("sum-server").start()?;

@@ -308,7 +308,8 @@ fn tcp_client_sends_line(h: &mut Harness) -> CheckResult {
     if got != line {
         return Err(Failure::mismatch("tcp-upper-client sent a wrong request line")
             .expected(format!("{} (the line it read from stdin)", escape(format!("{line}\n").as_bytes())))
-            .got(escape(format!("{got}\n").as_bytes())));
+            .got(escape(format!("{got}\n").as_bytes()))
+            .with_hint("read the sentence from stdin (one line), and send that line as it is, ending in \\n"));
     }
     c.send_line(&line.to_uppercase())?;
     drop(c);
@@ -347,9 +348,12 @@ fn tcp_client_no_reply(h: &mut Harness) -> CheckResult {
     c.read_line().hint_on(Timeout, NEWLINE_AT_END)?;
     h.note("the grader closes the connection without replying");
     drop(c);
-    client.finish()?.expect_clean_failure().hint(
-        "when the connection closes before any reply came, there is nothing to print: say so in one line on stderr and exit 1",
-    )
+    let run = client.finish()?;
+    let hint = "when the connection closes before any reply came, there is nothing to print: say so in one line on stderr and exit 1 (status 0 says all went well)";
+    // Exit 0 here is most likely an empty reply taken for a good one: this hint says
+    // that better than the harness's general one about status 0.
+    let exited_0 = run.status.success();
+    run.expect_clean_failure().map_err(|f| if exited_0 { f.with_hint(hint) } else { f }).hint(hint)
 }
 
 fn tcp_client_no_server(h: &mut Harness) -> CheckResult {
@@ -392,7 +396,25 @@ fn udp_client_gives_up(h: &mut Harness) -> CheckResult {
 fn udp_client_no_server(h: &mut Harness) -> CheckResult {
     let port = h.unused_port()?;
     h.note(format!("nothing is bound to UDP 127.0.0.1:{port}"));
-    h.client("udp-upper-client").port(port).stdin("hello\n").run().hint(TIMEOUT_HINT)?.expect_clean_failure()
+    h.client("udp-upper-client")
+        .port(port)
+        .stdin("hello\n")
+        .run()
+        .hint(TIMEOUT_HINT)?
+        .expect_clean_failure()
+        .map_err(refused)
+}
+
+/// A client that failed on "connection refused" over UDP gets told where that comes
+/// from: nothing is bound there, and a connect()ed socket reports the ICMP answer.
+fn refused(failure: Failure) -> Failure {
+    let said = failure.got.as_deref().unwrap_or_default().to_lowercase();
+    if !said.contains("refused") {
+        return failure;
+    }
+    failure.detail(
+        "UDP has no connection, but when nothing is bound at the port the kernel answers \"port unreachable\", and a connect()ed UDP socket reports that as \"connection refused\" on its next send or receive: handle that error as well as the timeout",
+    )
 }
 
 #[cfg(test)]
