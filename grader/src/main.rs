@@ -12,6 +12,7 @@
 mod batch;
 mod board_protocol;
 mod bulk;
+mod backlog;
 mod capture;
 mod cargo;
 mod checks;

@@ -78,6 +78,24 @@ struct Msg {
 /// IPv6, each with its inode; `Err` when netlink cannot answer, so that the caller
 /// falls back to /proc/net.
 pub fn sockets(proto: Proto) -> io::Result<Vec<(SocketAddr, u64)>> {
+    Ok(listed(proto)?.into_iter().map(|s| (s.addr, s.inode)).collect())
+}
+
+/// How many connections to TCP `port` the kernel has completed that the program has
+/// not accept()ed yet (a listening socket's receive queue is its accept queue).
+pub fn accept_queue(port: u16) -> io::Result<u32> {
+    Ok(listed(Proto::Tcp)?.iter().filter(|s| s.addr.port() == port).map(|s| s.queued).sum())
+}
+
+/// One socket of a dump.
+struct Listed {
+    addr: SocketAddr,
+    inode: u64,
+    /// `idiag_rqueue`: for a listening socket, the connections waiting for accept().
+    queued: u32,
+}
+
+fn listed(proto: Proto) -> io::Result<Vec<Listed>> {
     let mut found = Vec::new();
     for family in [libc::AF_INET, libc::AF_INET6] {
         dump(proto, family as u8, &mut found)?;
@@ -85,7 +103,7 @@ pub fn sockets(proto: Proto) -> io::Result<Vec<(SocketAddr, u64)>> {
     Ok(found)
 }
 
-fn dump(proto: Proto, family: u8, found: &mut Vec<(SocketAddr, u64)>) -> io::Result<()> {
+fn dump(proto: Proto, family: u8, found: &mut Vec<Listed>) -> io::Result<()> {
     let (protocol, states) = match proto {
         Proto::Tcp => (libc::IPPROTO_TCP as u8, 1 << TCP_LISTEN),
         // A bound UDP socket is in state CLOSE, or ESTABLISHED once connect()ed: all.
@@ -156,7 +174,7 @@ fn dump(proto: Proto, family: u8, found: &mut Vec<(SocketAddr, u64)>) -> io::Res
                 SOCK_DIAG_BY_FAMILY if len >= size_of::<NlMsgHdr>() + size_of::<Msg>() => {
                     let msg: Msg = from_bytes(&rest[size_of::<NlMsgHdr>()..len]);
                     if let Some(addr) = address(&msg) {
-                        found.push((addr, u64::from(msg.inode)));
+                        found.push(Listed { addr, inode: u64::from(msg.inode), queued: msg.rqueue });
                     }
                 }
                 _ => {}
@@ -226,6 +244,12 @@ mod tests {
             let addr6 = v6.local_addr().unwrap();
             assert!(sockets(Proto::Tcp).unwrap().iter().any(|(a, _)| *a == addr6), "{addr6}");
         }
+        // Two connections the listener has not accepted: its accept queue holds them.
+        let waiting: Vec<_> = (0..2).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+        assert_eq!(accept_queue(addr.port()).unwrap(), 2);
+        let _accepted = listener.accept().unwrap();
+        assert_eq!(accept_queue(addr.port()).unwrap(), 1);
+        drop(waiting);
         drop(listener);
         assert!(!sockets(Proto::Tcp).unwrap().iter().any(|(a, _)| *a == addr), "a closed listener is gone");
 

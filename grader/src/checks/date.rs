@@ -163,6 +163,10 @@ fn server_concurrent_clients(h: &mut Harness) -> CheckResult {
     for _ in 0..20 {
         conns.push(server.connect().hint(AT_ONCE)?);
     }
+    // Accepted, all of them, before any request: then every client's thread is there
+    // at once, every run (a server's threads that share one connection variable are
+    // caught every time, not only when the machine is busy).
+    server.wait_accepted(h.timeouts().io);
     h.note("20 clients are connected; each sends its request now, all at once");
     // One thread per client, each with its own deadlines: the replies may come in any
     // order, and one slow reply does not hold up the reading of the others.
