@@ -166,10 +166,11 @@ impl Want {
     }
 
     /// A hint that fits this reply better than any the check has: the right number,
-    /// written as a float.
+    /// written as a float; or the right decimal, rounded to a few places.
     fn hint(self, reply: &str) -> Option<&'static str> {
         match self {
             Want::Int(n) if reply.parse::<f64>().is_ok_and(|x| x == n as f64) => Some(WHOLE),
+            Want::Dec(x) if reply.parse::<f64>().is_ok_and(|y| (x - y).abs() <= 0.05 * x.abs()) => Some(ROUNDED),
             _ => None,
         }
     }
@@ -177,6 +178,8 @@ impl Want {
 
 const WHOLE: &str =
     "a whole result below 2^53 is written as an integer: 9, not 9.0 or 9e0 (if x.fract() == 0.0, print it as an i64)";
+
+const ROUNDED: &str = "write a decimal result with all its digits (Python's repr(), Rust's {}), not rounded to a few places (%.2f): it is checked to 1e-9";
 
 const DECIMALS: &str = "operands may be decimals (1.5) or negative (-4): parse them as 64-bit floats, not as integers";
 
@@ -330,9 +333,13 @@ fn tcp_not_a_number(h: &mut Harness) -> CheckResult {
     let mut server = h.server("calc-server").start()?;
     let mut c = server.connect()?;
     let hint = "an operand that does not parse as a number gets  ERR not a number: <token>  (no crash, no 0)";
-    for request in ["+ four 5", "* 3 x", "- 5abc 1"] {
-        bad_request(&mut c, request, hint)?;
-    }
+    bad_request(&mut c, "+ four 5", hint)?;
+    bad_request(&mut c, "* 3 x", hint)?;
+    bad_request(
+        &mut c,
+        "- 5abc 1",
+        "5abc starts with a number but is not one: the whole token must parse (C's strtod() and JavaScript's parseFloat() stop at the first letter: check that nothing is left)",
+    )?;
     drop(c); // concurrency is tcp-concurrent's business: one client at a time here
     still_serves(&mut server, "after a request with a non-number")
 }
@@ -358,13 +365,14 @@ fn tcp_many_requests(h: &mut Harness) -> CheckResult {
             1 => ("-", a - b),
             _ => ("*", a * b),
         };
-        c.send_line(&format!("{op} {a} {b}")).hint_on(Refused, OPEN)?;
-        expect_reply(&mut c, Want::Int(want))
-            .hint_on(Closed, "keep reading requests on a connection until the client closes it")
-            .hint(ARITHMETIC)?;
+        c.send_line(&format!("{op} {a} {b}")).hint_on(Refused, MANY)?;
+        let got = c.read_line().hint_on(Closed, MANY).hint_on(Refused, MANY).hint_on(Timeout, NEWLINE)?;
+        check_reply(&c, Want::Int(want), &got).hint(ARITHMETIC)?;
     }
     Ok(())
 }
+
+const MANY: &str = "keep reading requests on a connection until the client closes it, and make room in your buffer: drop each answered line (a fixed buffer that is never emptied fills up, and a read into no room returns 0, as if the client had closed)";
 
 fn tcp_pipelined(h: &mut Harness) -> CheckResult {
     let mut server = h.server("calc-server").start()?;
@@ -372,7 +380,9 @@ fn tcp_pipelined(h: &mut Harness) -> CheckResult {
     c.send_together(&["+ 1 2\n", "* 3 4\n", "^ 2 5\n", "- 1 9\n"], &Fragments::whole())?;
     let hint = "TCP is a byte stream: one read() may hold several lines. Read line by line (a BufReader), not one request per read()";
     for want in [Want::Int(3), Want::Int(12), Want::Int(32), Want::Int(-8)] {
-        expect_reply(&mut c, want).hint(hint)?;
+        // A server that answers one line per read leaves the rest unanswered: silence.
+        let got = c.read_line().hint_on(Closed, OPEN).hint_on(Refused, OPEN).hint(hint)?;
+        check_reply(&c, want, &got).hint(hint)?;
     }
     Ok(())
 }
@@ -532,7 +542,10 @@ fn udp_errors(h: &mut Harness) -> CheckResult {
         ("+ 4", "two operands: ERR too few operands"),
         ("+ 4 5 6", "two operands: ERR too many operands"),
     ] {
-        ask_udp(&mut s, request.as_bytes(), Want::Err).hint(hint)?;
+        let silent = format!(
+            "{hint}. Reply ERR to every bad request: silence leaves the client waiting for a datagram that never comes"
+        );
+        ask_udp(&mut s, request.as_bytes(), Want::Err).hint_on(Timeout, &silent).hint(hint)?;
     }
     ask_udp(&mut s, b"+ 1 1", Want::Int(2)).hint("after an ERR reply, go back to recvfrom() for the next request")?;
     server.expect_alive("after six bad requests")
