@@ -9,10 +9,10 @@
 // it is built at most once per check, so its size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+mod backlog;
 mod batch;
 mod board_protocol;
 mod bulk;
-mod backlog;
 mod capture;
 mod cargo;
 mod checks;
