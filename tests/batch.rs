@@ -214,14 +214,11 @@ fn an_interrupted_batch_resumes_without_regrading_anyone(#[case] signal: &str) {
     }
     let graded_first = std::fs::read(&first).unwrap();
     Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the batch did not stop after SIG{signal}");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = socket_labs_tests::wait_exit(
+        &mut child,
+        Duration::from_secs(30),
+        &format!("the batch did not stop after SIG{signal}"),
+    );
     assert_eq!(status.code(), Some(130));
     assert_nothing_left(tmp.path(), &[&out]);
     assert!(!out.join("students/b-never-listens/result.json").exists(), "an interrupted student has no result");

@@ -148,14 +148,11 @@ fn an_interrupted_grader_leaves_nothing_behind(#[case] signal: &str) {
         std::thread::sleep(Duration::from_millis(10));
     }
     Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the grader did not stop after SIG{signal}");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = socket_labs_tests::wait_exit(
+        &mut child,
+        Duration::from_secs(10),
+        &format!("the grader did not stop after SIG{signal}"),
+    );
     assert_eq!(status.code(), Some(130));
     assert!(processes_in(tmp.path()).is_empty(), "survivors: {:?}", processes_in(tmp.path()));
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.path()).collect();

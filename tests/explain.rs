@@ -7,18 +7,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use socket_labs_tests::{grader, grader_command};
-
-/// The grader as a plain process (to read its output as it comes), set up as
-/// `grader_command` sets it up.
-fn command(tmp: &std::path::Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(socket_labs_tests::grader_path());
-    cmd.current_dir(socket_labs_tests::root())
-        .env("TMPDIR", tmp)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_STEP_SUMMARY");
-    cmd
-}
+use socket_labs_tests::{grader, grader_command, grader_process};
 
 /// Every lab and check, from the registry itself.
 fn registry() -> Vec<(String, Vec<(String, String)>)> {
@@ -58,7 +47,7 @@ fn every_check_has_a_description_and_an_explanation() {
             .iter()
             .map(|(lab, _)| {
                 let tmp = tempfile::tempdir().unwrap();
-                let child = command(tmp.path())
+                let child = grader_process(tmp.path())
                     .args(["explain", lab.as_str()])
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
@@ -121,7 +110,7 @@ fn free_port() -> u16 {
 /// `grader send --listen` and `grader send`, talking to each other.
 fn pair(proto: &str, addr: &str, replies: &[&str], texts: &[&str]) -> (String, String) {
     let tmp = tempfile::tempdir().unwrap();
-    let listener = command(tmp.path())
+    let listener = grader_process(tmp.path())
         .args(["send", "--listen", proto, addr, "--wait", "200", "--timeout", "20"])
         .args(replies)
         .stdout(Stdio::piped())
@@ -205,7 +194,7 @@ fn main() {
 }
 "#;
     std::fs::write(bin.join("hello-server.rs"), server).unwrap();
-    let output = command(tmp.path())
+    let output = grader_process(tmp.path())
         .env("CARGO_TARGET_DIR", ws.path().join("target"))
         .args(["--root", ws.path().to_str().unwrap(), "explain", "hello/server-replies"])
         .output()

@@ -201,14 +201,8 @@ fn an_interrupted_grader_stops_children_that_left_the_group() {
         std::thread::sleep(Duration::from_millis(10));
     }
     std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the grader did not stop after SIGINT");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status =
+        socket_labs_tests::wait_exit(&mut child, Duration::from_secs(15), "the grader did not stop after SIGINT");
     assert_eq!(status.code(), Some(130));
     socket_labs_tests::assert_no_process_in(tmp.path());
     assert_no_process_runs(&mark);

@@ -12,18 +12,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use socket_labs_tests::{assert_no_process_in, grader_command};
-
-/// The grader as a plain process (to read its output as it comes), set up as
-/// `grader_command` sets it up.
-fn command(tmp: &std::path::Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(socket_labs_tests::grader_path());
-    cmd.current_dir(socket_labs_tests::root())
-        .env("TMPDIR", tmp)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_STEP_SUMMARY");
-    cmd
-}
+use socket_labs_tests::{assert_no_process_in, grader_command, grader_process};
 
 const CARGO_TOML: &str = r#"[workspace]
 resolver = "2"
@@ -117,7 +106,7 @@ fn a_saved_file_is_rebuilt_and_graded_again() {
     let ws = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     workspace(ws.path());
-    let mut child = command(tmp.path())
+    let mut child = grader_process(tmp.path())
         .env("CARGO_TARGET_DIR", ws.path().join("target"))
         .args(["--root", ws.path().to_str().unwrap(), "watch", "hello", "--check", "hello/server-replies"])
         .args(["--interval", "100", "--runs", "2", "--no-clear"])
@@ -149,15 +138,8 @@ fn a_saved_file_is_rebuilt_and_graded_again() {
     read_until(&lines, "every check passes", Duration::from_secs(10));
 
     // --runs 2: it stops after the second grading, with the verdict of the last.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the watcher did not stop after --runs 2");
-        // Waiting for the watcher's own exit, polled; not a wait for a program under test.
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status =
+        socket_labs_tests::wait_exit(&mut child, Duration::from_secs(30), "the watcher did not stop after --runs 2");
     assert_eq!(status.code(), Some(0));
     assert_no_process_in(tmp.path());
 }

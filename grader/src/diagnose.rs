@@ -21,10 +21,9 @@ pub fn exited(role: &str, when: &str, status: ExitStatus, stderr: &str) -> Failu
 pub fn explain_stderr(mut failure: Failure, role: &str, stderr: &str) -> Failure {
     if let Some(place) = unfinished_at(stderr) {
         // The student's next step, and nothing else: the panic text is noise here.
-        failure.hint = Some(format!(
+        return failure.with_hint(format!(
             "{role} is not written yet: {place} still stops at its todo! placeholder. Follow the TODO steps above it, then grade again."
         ));
-        return failure;
     } else if let Some(panic) = panic_message(stderr) {
         failure.details.push(format!("it panicked: {panic}"));
     } else if stderr.contains("Traceback (most recent call last)") {

@@ -527,7 +527,7 @@ impl ClientRun {
             ))
             .expected(expected.to_string())
             .got(describe_exit(self.status))
-            .with_hint(if self.status.code() == Some(0) {
+            .with_fallback_hint(if self.status.code() == Some(0) {
                 "status 0 says all went well: when the program cannot do its job, it prints one line on stderr and \
                  exits with status 1 (sys.exit(1), System.exit(1), std::process::exit(1)), so that a script can tell"
             } else {
@@ -545,7 +545,7 @@ impl ClientRun {
             return Err(Failure::mismatch(format!("{} exited 1 without saying why on stderr", self.role))
                 .expected(expected.to_string())
                 .got("nothing on stderr".to_string())
-                .with_hint(
+                .with_fallback_hint(
                     "before exiting, print one line to stderr that says what went wrong (which host and port, and why)",
                 ));
         }

@@ -126,22 +126,22 @@ impl Harness {
                 "not your program's fault. Fix: run the grader on Linux as root, or where unprivileged user namespaces are allowed, so that it uses a private network; or route multicast to loopback: sudo ip route add 224.0.0.0/4 dev lo",
             ));
         }
-        match inner::mode() {
-            // A namespace of the check's own: nothing to share, no turn to wait for.
-            Mode::Private => match netns::isolate_thread() {
-                Ok(namespace) => Ok(Multicast { transcript, share, _namespace: Some(namespace), _turn: None }),
-                // (A limit on namespaces, say.) The run's private network is still
-                // there: share it, taking turns as on loopback.
-                Err(why) => {
-                    transcript.note(format!("{why}: this check takes its turn in the run's private network"));
-                    Ok(Multicast { transcript, share, _namespace: None, _turn: Some(Turn::take(share)) })
-                }
-            },
+        // In the private network, a namespace of the check's own: nothing to share, no
+        // turn to wait for. Where one cannot be made (a limit on namespaces, say), or on
+        // loopback, the check takes its turn.
+        let namespace = match inner::mode() {
+            Mode::Private => netns::isolate_thread()
+                .map_err(|why| {
+                    transcript.note(format!("{why}: this check takes its turn in the run's private network"))
+                })
+                .ok(),
             Mode::Loopback => {
                 transcript.note("multicast runs on this machine's loopback (no private network here)");
-                Ok(Multicast { transcript, share, _namespace: None, _turn: Some(Turn::take(share)) })
+                None
             }
-        }
+        };
+        let turn = namespace.is_none().then(|| Turn::take(share));
+        Ok(Multicast { transcript, share, _namespace: namespace, _turn: turn })
     }
 }
 

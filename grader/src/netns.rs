@@ -92,8 +92,14 @@ mod imp {
         if !others.is_empty() {
             return Err(format!("the new network namespace has other interfaces than lo: {}", others.join(", ")));
         }
-        loopback_up().map_err(|e| format!("cannot bring up lo in the new namespace: {e}"))?;
-        route(libc::SIOCADDRT).map_err(|e| format!("cannot route multicast to lo in the new namespace: {e}"))
+        set_up("the new namespace")
+    }
+
+    /// `lo` up and multicast routed to it, in the namespace this thread is in (`place`
+    /// names it in an error).
+    fn set_up(place: &str) -> Result<(), String> {
+        loopback_up().map_err(|e| format!("cannot bring up lo in {place}: {e}"))?;
+        route(libc::SIOCADDRT).map_err(|e| format!("cannot route multicast to lo in {place}: {e}"))
     }
 
     /// The network interfaces this process sees, but lo (from /proc/self/net/dev).
@@ -126,9 +132,9 @@ mod imp {
         if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
             return Err(format!("cannot create a network namespace for a check: {}", io::Error::last_os_error()));
         }
+        // Dropped on an error below: the thread goes back to where it was.
         let guard = super::ThreadNamespace { previous };
-        loopback_up().map_err(|e| format!("cannot bring up lo in the check's namespace: {e}"))?;
-        route(libc::SIOCADDRT).map_err(|e| format!("cannot route multicast to lo in the check's namespace: {e}"))?;
+        set_up("the check's namespace")?;
         Ok(guard)
     }
 

@@ -49,6 +49,10 @@ pub struct Failure {
     pub hint: Option<String>,
     /// Further facts: exit status, the program's last stderr lines, compiler errors.
     pub details: Vec<String>,
+    /// The hint is the harness's general word (what an exit status means), which the
+    /// check's own, more specific hint replaces (see [`Hint`]).
+    #[serde(skip)]
+    pub hint_is_fallback: bool,
 }
 
 impl Failure {
@@ -61,6 +65,7 @@ impl Failure {
             got: None,
             hint: None,
             details: Vec::new(),
+            hint_is_fallback: false,
         }
     }
 
@@ -101,7 +106,14 @@ impl Failure {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self.hint_is_fallback = false;
         self
+    }
+
+    /// A general hint, for when the check has none of its own: a hint the check
+    /// attaches afterwards replaces it.
+    pub fn with_fallback_hint(self, hint: impl Into<String>) -> Self {
+        Failure { hint_is_fallback: true, ..self.with_hint(hint) }
     }
 }
 
@@ -113,7 +125,8 @@ impl fmt::Display for Failure {
 
 /// Hints attach to a failure on its way out of a check, so the check reads like the
 /// protocol: `c.expect_exact("3").hint("...")?`. A hint the harness already set (such
-/// as "your program is not written yet") is more specific and is kept.
+/// as "your program is not written yet") is more specific and is kept, but for a
+/// fallback ([`Failure::with_fallback_hint`]), which the check's hint replaces.
 pub trait Hint<T> {
     /// A hint for any failure of this step.
     fn hint(self, hint: &str) -> Result<T, Failure>;
@@ -124,8 +137,11 @@ pub trait Hint<T> {
 impl<T> Hint<T> for Result<T, Failure> {
     fn hint(self, hint: &str) -> Result<T, Failure> {
         self.map_err(|mut f| {
-            if f.hint.is_none() && !matches!(f.kind, FailureKind::GraderError | FailureKind::Skipped) {
+            if (f.hint.is_none() || f.hint_is_fallback)
+                && !matches!(f.kind, FailureKind::GraderError | FailureKind::Skipped)
+            {
                 f.hint = Some(hint.to_string());
+                f.hint_is_fallback = false;
             }
             f
         })
@@ -136,5 +152,23 @@ impl<T> Hint<T> for Result<T, Failure> {
             Err(f) if f.kind == kind => Err(f).hint(hint),
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The innermost hint wins, but for the harness's general fallback, which gives
+    /// way to the check's own.
+    #[test]
+    fn a_check_hint_replaces_a_fallback_only() {
+        let specific: Result<(), Failure> = Err(Failure::mismatch("x").with_hint("inner"));
+        assert_eq!(specific.hint("outer").unwrap_err().hint.as_deref(), Some("inner"));
+        let fallback: Result<(), Failure> = Err(Failure::mismatch("x").with_fallback_hint("general"));
+        let replaced = fallback.hint("outer").hint("outermost").unwrap_err();
+        assert_eq!(replaced.hint.as_deref(), Some("outer"), "the first check hint replaces it, and then stays");
+        let kept: Result<(), Failure> = Err(Failure::mismatch("x").with_fallback_hint("general"));
+        assert_eq!(kept.hint_on(FailureKind::Timeout, "other").unwrap_err().hint.as_deref(), Some("general"));
     }
 }

@@ -133,12 +133,8 @@ fn tcp_client(
         open = print_reply(&mut stream, limits.first, limits, out)?;
     }
     for (i, text) in texts.iter().enumerate() {
-        stream.write_all(text).with_context(|| format!("cannot send to {addr}"))?;
-        writeln!(out, "> {}", escape(text))?;
-        if half_close && i + 1 == texts.len() {
-            stream.shutdown(Shutdown::Write)?;
-            writeln!(out, "# no more to send: shut down the sending side")?;
-        }
+        send(&mut stream, text, half_close && i + 1 == texts.len(), out)
+            .with_context(|| format!("cannot send to {addr}"))?;
         // A reply is due at once; a piece of a message may get none.
         open = print_reply(&mut stream, limits.wait, limits, out)?;
         if !open {
@@ -182,15 +178,22 @@ fn tcp_server(
             writeln!(out, "# the client closed before the reply {}", escape(text))?;
             return Ok(());
         }
-        stream.write_all(text).context("cannot send to the client")?;
-        writeln!(out, "> {}", escape(text))?;
-        if half_close && i + 1 == texts.len() {
-            stream.shutdown(Shutdown::Write)?;
-            writeln!(out, "# no more to send: shut down the sending side")?;
-        }
+        send(&mut stream, text, half_close && i + 1 == texts.len(), out).context("cannot send to the client")?;
     }
     if print_reply(&mut stream, limits.wait, limits, out)? {
         writeln!(out, "# closing the connection")?;
+    }
+    Ok(())
+}
+
+/// Sends `text` and shows it; with `last_half_close`, then shuts down the sending side
+/// (a client that says it has no more to send, as `--half-close` asks).
+fn send(stream: &mut TcpStream, text: &[u8], last_half_close: bool, out: &mut impl Write) -> Result<()> {
+    stream.write_all(text)?;
+    writeln!(out, "> {}", escape(text))?;
+    if last_half_close {
+        stream.shutdown(Shutdown::Write)?;
+        writeln!(out, "# no more to send: shut down the sending side")?;
     }
     Ok(())
 }

@@ -411,3 +411,16 @@ impl ScriptedUdpServer {
         }
     }
 }
+
+/// A UDP client that failed on "connection refused" gets told where that comes from:
+/// nothing is bound there, and a connect()ed socket reports the ICMP answer. For the
+/// failures of every lab's UDP client checks (`.map_err(udp::explain_refused)`).
+pub fn explain_refused(failure: Failure) -> Failure {
+    let said = failure.got.as_deref().unwrap_or_default().to_lowercase();
+    if !said.contains("refused") {
+        return failure;
+    }
+    failure.detail(
+        "UDP has no connection, but when nothing is bound at the port the kernel answers \"port unreachable\", and a connect()ed UDP socket reports that as \"connection refused\" on its next send or receive: handle that error as well as the timeout",
+    )
+}

@@ -89,9 +89,29 @@ impl Run {
 
 /// A grader command with TMPDIR set to `tmp`, run in the workspace.
 pub fn grader_command(tmp: &Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(grader_path());
+    assert_cmd::Command::from_std(grader_process(tmp))
+}
+
+/// [`grader_command`] as a plain process, for a test that reads its output as it
+/// comes or signals it.
+pub fn grader_process(tmp: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(grader_path());
     cmd.current_dir(root()).env("TMPDIR", tmp).env("NO_COLOR", "1").env_remove("GITHUB_STEP_SUMMARY");
     cmd
+}
+
+/// Waits, up to `within`, for `child` (a grader the test started) to exit; `what`
+/// says in the failure what it should have done.
+pub fn wait_exit(child: &mut std::process::Child, within: std::time::Duration, what: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        // Polls the grader's own exit; not a wait for a program under test.
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 /// Runs `grader ARGS...` to the end.

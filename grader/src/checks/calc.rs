@@ -16,7 +16,7 @@ use crate::harness::{Client, Harness, ScriptedServer};
 use crate::outcome::{CheckResult, Failure, FailureKind::*, Hint};
 use crate::registry::{Check, Lab, Role};
 use crate::transcript::escape;
-use crate::udp::{Datagram, ScriptedUdpServer, UdpConn};
+use crate::udp::{self, Datagram, ScriptedUdpServer, UdpConn};
 
 pub const LAB: Lab = Lab {
     name: "calc",
@@ -843,5 +843,11 @@ fn client_udp_gives_up(h: &mut Harness) -> CheckResult {
 fn client_udp_no_server(h: &mut Harness) -> CheckResult {
     let port = h.unused_port()?;
     h.note(format!("nothing is bound to UDP 127.0.0.1:{port}"));
-    h.client("calc-client").port(port).args(["--udp", "+ 4 5"]).run().hint(RETRY)?.expect_clean_failure()
+    h.client("calc-client")
+        .port(port)
+        .args(["--udp", "+ 4 5"])
+        .run()
+        .hint(RETRY)?
+        .expect_clean_failure()
+        .map_err(udp::explain_refused)
 }

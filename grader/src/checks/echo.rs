@@ -13,7 +13,7 @@ use crate::harness::{Client, Harness};
 use crate::outcome::{CheckResult, Failure, FailureKind::*, Hint};
 use crate::registry::{Check, Lab, Role};
 use crate::transcript::escape;
-use crate::udp::{Datagram, ScriptedUdpServer, MAX_DATAGRAM};
+use crate::udp::{self, Datagram, ScriptedUdpServer, MAX_DATAGRAM};
 
 pub const LAB: Lab = Lab {
     name: "echo",
@@ -452,17 +452,11 @@ fn udp_client_gives_up(h: &mut Harness) -> CheckResult {
 fn udp_client_no_server(h: &mut Harness) -> CheckResult {
     let port = h.unused_port()?;
     h.note(format!("nothing is bound to UDP 127.0.0.1:{port}"));
-    h.client("udp-echo-client").port(port).args(["Mon"]).run().hint(RETRY)?.expect_clean_failure().map_err(refused)
-}
-
-/// A client that failed on "connection refused" over UDP gets told where that comes
-/// from: nothing is bound there, and a connect()ed socket reports the ICMP answer.
-fn refused(failure: Failure) -> Failure {
-    let said = failure.got.as_deref().unwrap_or_default().to_lowercase();
-    if !said.contains("refused") {
-        return failure;
-    }
-    failure.detail(
-        "UDP has no connection, but when nothing is bound at the port the kernel answers \"port unreachable\", and a connect()ed UDP socket reports that as \"connection refused\" on its next send or receive: handle that error as well as the timeout",
-    )
+    h.client("udp-echo-client")
+        .port(port)
+        .args(["Mon"])
+        .run()
+        .hint(RETRY)?
+        .expect_clean_failure()
+        .map_err(udp::explain_refused)
 }

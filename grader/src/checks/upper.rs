@@ -13,6 +13,7 @@ use crate::harness::Harness;
 use crate::outcome::{CheckResult, Failure, FailureKind::*, Hint};
 use crate::registry::{Check, Lab, Role};
 use crate::transcript::escape;
+use crate::udp;
 
 pub const LAB: Lab = Lab {
     name: "upper",
@@ -348,12 +349,9 @@ fn tcp_client_no_reply(h: &mut Harness) -> CheckResult {
     c.read_line().hint_on(Timeout, NEWLINE_AT_END)?;
     h.note("the grader closes the connection without replying");
     drop(c);
-    let run = client.finish()?;
-    let hint = "when the connection closes before any reply came, there is nothing to print: say so in one line on stderr and exit 1 (status 0 says all went well)";
-    // Exit 0 here is most likely an empty reply taken for a good one: this hint says
-    // that better than the harness's general one about status 0.
-    let exited_0 = run.status.success();
-    run.expect_clean_failure().map_err(|f| if exited_0 { f.with_hint(hint) } else { f }).hint(hint)
+    client.finish()?.expect_clean_failure().hint(
+        "when the connection closes before any reply came, there is nothing to print: say so in one line on stderr and exit 1 (status 0 says all went well)",
+    )
 }
 
 fn tcp_client_no_server(h: &mut Harness) -> CheckResult {
@@ -402,19 +400,7 @@ fn udp_client_no_server(h: &mut Harness) -> CheckResult {
         .run()
         .hint(TIMEOUT_HINT)?
         .expect_clean_failure()
-        .map_err(refused)
-}
-
-/// A client that failed on "connection refused" over UDP gets told where that comes
-/// from: nothing is bound there, and a connect()ed socket reports the ICMP answer.
-fn refused(failure: Failure) -> Failure {
-    let said = failure.got.as_deref().unwrap_or_default().to_lowercase();
-    if !said.contains("refused") {
-        return failure;
-    }
-    failure.detail(
-        "UDP has no connection, but when nothing is bound at the port the kernel answers \"port unreachable\", and a connect()ed UDP socket reports that as \"connection refused\" on its next send or receive: handle that error as well as the timeout",
-    )
+        .map_err(udp::explain_refused)
 }
 
 #[cfg(test)]
