@@ -673,6 +673,7 @@ fn start_child(
         label: "grader".to_string(),
         limits: None,
         output_cap: 256 << 10,
+        writable: Vec::new(),
     };
     // Under the lock the interrupt handler takes: a child either starts before the
     // handler looks, and is stopped by it, or not at all.

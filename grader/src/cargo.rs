@@ -46,6 +46,7 @@ pub fn build(root: &Path, packages: &[String], timeout: Duration) -> Result<Buil
         label: "cargo".to_string(),
         limits: None,
         output_cap: 256 << 20,
+        writable: Vec::new(),
     };
     let process = Process::start(spec, &Transcript::default()).with_context(|| {
         format!(

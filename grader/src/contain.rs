@@ -4,10 +4,10 @@
 //! A process group is not a container: a child may call setsid() and be in a group of
 //! its own, still holding the port. So each program also gets a *jail*, which is
 //!
-//! - a pids cgroup of its own, where the machine has a writable cgroup v1 `pids`
-//!   hierarchy (Linux, as root): every descendant is in it whatever it does with
-//!   sessions, and `pids.max` stops a fork bomb at the `nproc` limit (RLIMIT_NPROC
-//!   would not: it is per user, and root is exempt from it);
+//! - a cgroup of its own (sandbox/cgroup.rs), where the machine has a writable one:
+//!   every descendant is in it whatever it does with sessions, `pids.max` stops a fork
+//!   bomb at the `nproc` limit (RLIMIT_NPROC would not: it is per user, and root is
+//!   exempt from it), and its memory limit holds;
 //! - otherwise a tag in its environment (`SOCKET_LABS_RUN`), inherited by every
 //!   descendant that does not clear its environment, plus RLIMIT_NPROC for users other
 //!   than root (set to the user's current number of tasks plus `nproc`, since that
@@ -20,13 +20,13 @@
 //! waitid): the threads waiting on the direct children must get their statuses.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::deadline::poll_until;
 use crate::limits::Limits;
+use crate::sandbox::cgroup::{self, Cgroup};
 
 /// The environment variable that tags every process of one program.
 pub const TAG_VAR: &str = "SOCKET_LABS_RUN";
@@ -39,26 +39,9 @@ pub enum ProcessLimit {
     None,
 }
 
-impl ProcessLimit {
-    /// A note for the report when the limit is weaker than a cgroup.
-    pub fn note(self) -> Option<String> {
-        match self {
-            ProcessLimit::Cgroup => None,
-            ProcessLimit::Rlimit => Some(
-                "the process limit (nproc) is RLIMIT_NPROC, counted over all of this user's processes: no pids cgroup could be made here"
-                    .to_string(),
-            ),
-            ProcessLimit::None => Some(
-                "no process limit (nproc) is enforced: the grader runs as root without a writable pids cgroup, and root is exempt from RLIMIT_NPROC"
-                    .to_string(),
-            ),
-        }
-    }
-}
-
 /// How this machine limits processes, found once.
 pub fn process_limit() -> ProcessLimit {
-    if cgroup::root().is_some() {
+    if cgroup::hierarchies().counts_processes() {
         ProcessLimit::Cgroup
     } else if is_root() {
         ProcessLimit::None
@@ -128,7 +111,7 @@ pub fn direct_child_reaped(pid: u32) {
 #[derive(Clone, Debug)]
 pub struct Jail {
     tag: String,
-    cgroup: Option<PathBuf>,
+    cgroup: Option<Cgroup>,
     /// RLIMIT_NPROC to set in the child, where there is no cgroup and it helps.
     nproc_rlimit: Option<u64>,
 }
@@ -140,10 +123,17 @@ impl Jail {
         let tag = format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
         let mut jail = Jail { tag, cgroup: None, nproc_rlimit: None };
         if let Some(limits) = limits {
-            match process_limit() {
-                ProcessLimit::Cgroup => jail.cgroup = Some(cgroup::create(&jail.tag, limits.processes)?),
-                ProcessLimit::Rlimit => jail.nproc_rlimit = Some(user_tasks().saturating_add(limits.processes)),
-                ProcessLimit::None => {}
+            let found = cgroup::hierarchies();
+            // The whole run's processes are capped too, whatever the number of checks at
+            // once: twice one program's limit, so that one program at its limit leaves
+            // room for the rest.
+            static RUN_LIMIT: std::sync::Once = std::sync::Once::new();
+            RUN_LIMIT.call_once(|| cgroup::set_run_processes(limits.processes.saturating_mul(2)));
+            if found.counts_processes() || found.limits_memory() {
+                jail.cgroup = Some(found.create(limits.processes, limits.memory)?);
+            }
+            if process_limit() == ProcessLimit::Rlimit {
+                jail.nproc_rlimit = Some(user_tasks().saturating_add(limits.processes));
             }
         }
         Ok(jail)
@@ -157,13 +147,15 @@ impl Jail {
     /// What the child must do between fork and exec: join the cgroup, or set
     /// RLIMIT_NPROC. Everything that allocates is done here, before the fork.
     pub fn pre_exec(&self) -> impl Fn() -> std::io::Result<()> + Send + Sync + 'static {
-        let procs = self.cgroup.as_ref().map(|dir| {
-            std::ffi::CString::new(dir.join("cgroup.procs").into_os_string().into_encoded_bytes())
-                .expect("a cgroup path has no NUL")
-        });
+        let procs: Vec<std::ffi::CString> = self
+            .cgroup
+            .iter()
+            .flat_map(Cgroup::procs_files)
+            .map(|file| std::ffi::CString::new(file.into_os_string().into_encoded_bytes()).expect("no NUL"))
+            .collect();
         let nproc = self.nproc_rlimit;
         move || {
-            if let Some(path) = &procs {
+            for path in &procs {
                 // SAFETY: open/write/close are async-signal-safe; `path` is a valid C
                 // string made before the fork. Writing 0 moves the writing process.
                 unsafe {
@@ -192,7 +184,7 @@ impl Jail {
     /// The processes in the jail now, zombies included where the tracking shows them.
     pub fn members(&self) -> Vec<u32> {
         match &self.cgroup {
-            Some(dir) => cgroup::procs(dir),
+            Some(group) => group.procs(),
             None => tagged(&self.tag),
         }
     }
@@ -202,14 +194,19 @@ impl Jail {
     /// the program starts is in its cgroup, so that is where its group is.
     pub fn group_members(&self, pgid: u32) -> Vec<crate::proctable::Member> {
         match &self.cgroup {
-            Some(dir) => crate::proctable::members_among(pgid, cgroup::procs(dir)),
+            Some(group) => crate::proctable::members_among(pgid, group.procs()),
             None => crate::proctable::members(pgid),
         }
     }
 
     /// How many forks (or thread starts) the process limit refused, if known.
     pub fn refused_forks(&self) -> u64 {
-        self.cgroup.as_deref().map(cgroup::refused).unwrap_or(0)
+        self.cgroup.as_ref().map(Cgroup::refused_forks).unwrap_or(0)
+    }
+
+    /// How many of its processes the kernel killed at its memory limit.
+    pub fn oom_kills(&self) -> u64 {
+        self.cgroup.as_ref().map(Cgroup::oom_kills).unwrap_or(0)
     }
 
     /// Kills every process in the jail but `leader` (whose process group, numbered
@@ -239,11 +236,10 @@ impl Jail {
     }
 
     /// Removes the cgroup once it is empty (bounded wait: a killed process takes a
-    /// moment to leave it).
+    /// moment to leave it; one already removed is done at once).
     pub fn remove(&self) {
-        if let Some(dir) = &self.cgroup {
-            let deadline = Instant::now() + Duration::from_secs(2);
-            poll_until(deadline, || std::fs::remove_dir(dir).ok());
+        if let Some(group) = &self.cgroup {
+            group.remove_until(Instant::now() + Duration::from_secs(2));
         }
     }
 }
@@ -351,82 +347,4 @@ fn user_tasks() -> u64 {
             stat.rfind(')').and_then(|at| stat[at + 1..].split_whitespace().nth(17)?.parse().ok()).unwrap_or(1)
         })
         .sum()
-}
-
-mod cgroup {
-    use super::*;
-
-    /// This process's own directory in a writable cgroup v1 `pids` hierarchy, if any.
-    pub fn root() -> Option<&'static Path> {
-        static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
-        ROOT.get_or_init(find).as_deref()
-    }
-
-    fn find() -> Option<PathBuf> {
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-        let mount = mountinfo.lines().find_map(|line| {
-            let (left, right) = line.split_once(" - ")?;
-            let mut right = right.split_whitespace();
-            let fstype = right.next()?;
-            let options = right.nth(1)?;
-            let point = left.split_whitespace().nth(4)?;
-            (fstype == "cgroup" && options.split(',').any(|o| o == "pids")).then(|| PathBuf::from(point))
-        })?;
-        let cgroups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-        let own = cgroups.lines().find_map(|line| {
-            let mut parts = line.splitn(3, ':');
-            let _ = parts.next()?;
-            let controllers = parts.next()?;
-            let path = parts.next()?;
-            controllers.split(',').any(|c| c == "pids").then(|| path.trim_start_matches('/').to_string())
-        })?;
-        let dir = mount.join(own);
-        // Writable? Make and remove a probe; clear what crashed graders left.
-        let probe = dir.join(format!("socket-labs-{}-probe", std::process::id()));
-        std::fs::create_dir(&probe).ok()?;
-        let _ = std::fs::remove_dir(&probe);
-        clear_stale(&dir);
-        Some(dir)
-    }
-
-    /// Removes the empty cgroups of graders that are no longer running.
-    fn clear_stale(dir: &Path) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(pid) = name.strip_prefix("socket-labs-").and_then(|rest| rest.split('-').next()) else {
-                continue;
-            };
-            if !Path::new("/proc").join(pid).exists() {
-                let _ = std::fs::remove_dir(entry.path());
-            }
-        }
-    }
-
-    pub fn create(tag: &str, max: u64) -> std::io::Result<PathBuf> {
-        let dir = root().expect("checked by process_limit").join(format!("socket-labs-{tag}"));
-        std::fs::create_dir(&dir)?;
-        if let Err(e) = std::fs::write(dir.join("pids.max"), max.to_string()) {
-            let _ = std::fs::remove_dir(&dir);
-            return Err(e);
-        }
-        Ok(dir)
-    }
-
-    pub fn procs(dir: &Path) -> Vec<u32> {
-        std::fs::read_to_string(dir.join("cgroup.procs"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.trim().parse().ok())
-            .collect()
-    }
-
-    /// `max N` of pids.events: how often a fork was refused at pids.max.
-    pub fn refused(dir: &Path) -> u64 {
-        std::fs::read_to_string(dir.join("pids.events"))
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("max ")?.trim().parse().ok())
-            .unwrap_or(0)
-    }
 }

@@ -160,7 +160,7 @@ fn run_reference(
             }
         }
     }
-    let env = Arc::new(Env { programs, timeouts, limits: Limits::default() });
+    let env = Arc::new(Env { programs, timeouts, limits: Limits::default(), require_sandbox: false });
     let jobs = std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(2).clamp(2, 8);
     let mut notes = Vec::new();
     let results = crate::inner::run(&plan, env, jobs, args.seed, args.net, &mut notes, |_| {})?;

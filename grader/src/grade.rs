@@ -77,6 +77,11 @@ pub struct TestArgs {
     /// Repeatable.
     #[arg(long = "limit", value_name = "KEY=VALUE,...", value_parser = crate::limits::parse_limit)]
     limits: Vec<crate::limits::LimitArg>,
+    /// Refuse to run any program outside the sandbox: where one cannot be had here, exit
+    /// with status 2 before any check (the default of `grader batch` and of the
+    /// platform bundles; docs/trust.md).
+    #[arg(long)]
+    require_sandbox: bool,
     /// The programs of every role, already found (by `grader batch`): nothing is built.
     #[arg(long, value_name = "FILE", hide = true, conflicts_with_all = ["solutions", "cmds"])]
     programs: Option<PathBuf>,
@@ -125,7 +130,7 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
         })?,
     };
     let limits = Limits::default().with(&args.limits);
-    let env = Arc::new(Env { programs, timeouts, limits });
+    let env = Arc::new(Env { programs, timeouts, limits, require_sandbox: args.require_sandbox });
 
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1 << 48));
     let jobs = args.jobs.map(usize::from).unwrap_or_else(default_jobs);
@@ -136,7 +141,6 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     if limits != Limits::default() {
         notes.push(format!("programs ran with the limits {}", limits.describe()));
     }
-    notes.extend(crate::contain::process_limit().note());
     if let Some(times) = args.repeat.filter(|n| *n > 1) {
         let dest = crate::repeat::dest(&args.formats, args.output.as_deref())?;
         let cmds = cmds_as_given(&given);

@@ -36,6 +36,8 @@ pub struct Env {
     pub programs: HashMap<String, Result<Launcher, Failure>>,
     pub timeouts: Timeouts,
     pub limits: Limits,
+    /// Refuse to run any program outside the sandbox (`--require-sandbox`).
+    pub require_sandbox: bool,
 }
 
 /// One check's view of the world. The programs it starts belong to the [`Server`] and
@@ -65,6 +67,11 @@ impl Harness {
         self.env.timeouts
     }
 
+    /// The limits every program of the run has.
+    pub fn limits(&self) -> Limits {
+        self.env.limits
+    }
+
     /// Adds a note to the transcript, such as what a step is about to test.
     pub fn note(&self, text: impl Into<String>) {
         self.transcript.note(text);
@@ -72,7 +79,7 @@ impl Harness {
 
     /// Starts the server that plays `role`; see [`ServerStart`].
     pub fn server(&self, role: &str) -> ServerStart<'_> {
-        ServerStart { harness: self, role: role.to_string(), host: LOOPBACK, args: Vec::new() }
+        ServerStart { harness: self, role: role.to_string(), host: LOOPBACK, args: Vec::new(), writable: Vec::new() }
     }
 
     /// Starts a client that plays `role`; see [`ClientStart`].
@@ -116,7 +123,13 @@ impl Harness {
     }
 
     /// Starts `role` with `args`, or explains why it cannot be started.
-    fn launch(&self, role: &str, args: Vec<String>, stdin: Option<Vec<u8>>) -> Result<Process, Failure> {
+    fn launch(
+        &self,
+        role: &str,
+        args: Vec<String>,
+        stdin: Option<Vec<u8>>,
+        writable: Vec<std::path::PathBuf>,
+    ) -> Result<Process, Failure> {
         let launcher = match self.env.programs.get(role) {
             Some(Ok(launcher)) => launcher.clone(),
             Some(Err(why)) => return Err(why.clone()),
@@ -136,6 +149,7 @@ impl Harness {
             label: role.to_string(),
             limits: Some(self.env.limits),
             output_cap: crate::capture::CAPTURE_CAP,
+            writable,
         };
         Process::start(spec, &self.transcript)
             .map_err(|e| Failure::grader(format!("cannot start {role} with `{}`: {e}", launcher.shown)))
@@ -148,6 +162,7 @@ pub struct ServerStart<'h> {
     role: String,
     host: IpAddr,
     args: Vec<String>,
+    writable: Vec<std::path::PathBuf>,
 }
 
 impl<'h> ServerStart<'h> {
@@ -163,6 +178,13 @@ impl<'h> ServerStart<'h> {
         self
     }
 
+    /// A folder of the grader's that the server may write into besides its own (the
+    /// logging lab's log folder, which outlives one server to be read by the next).
+    pub fn writable(mut self, dir: &Path) -> Self {
+        self.writable.push(dir.to_path_buf());
+        self
+    }
+
     /// Starts the server on a free port and waits until the port is listening, while
     /// watching for an early exit. The kernel's socket table is read, so the server
     /// sees no probe connection.
@@ -173,11 +195,11 @@ impl<'h> ServerStart<'h> {
     /// [`ServerStart::start`] for either transport: TCP waits for a listening socket,
     /// UDP for a bound one (a UDP server is started with `start_udp`, in udp.rs).
     pub(crate) fn start_as(self, proto: Proto) -> Result<Server, Failure> {
-        let ServerStart { harness, role, host, args } = self;
+        let ServerStart { harness, role, host, args, writable } = self;
         let port = harness.free_port()?;
         let mut full = vec!["--host".to_string(), host.to_string(), "--port".to_string(), port.to_string()];
         full.extend(args);
-        let process = harness.launch(&role, full, None)?;
+        let process = harness.launch(&role, full, None, writable)?;
         let timeouts = harness.env.timeouts;
         let started = Instant::now();
         let deadline = started + timeouts.startup;
@@ -415,7 +437,7 @@ impl<'h> ClientStart<'h> {
             full.extend(["--port".to_string(), port.to_string()]);
         }
         full.extend(args);
-        let process = harness.launch(&role, full, stdin)?;
+        let process = harness.launch(&role, full, stdin, Vec::new())?;
         Ok(Client { process, timeouts: harness.env.timeouts, role })
     }
 

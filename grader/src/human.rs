@@ -22,6 +22,8 @@ pub struct Human<W: Write> {
     id_width: usize,
     lab_titles: Vec<(String, String)>,
     current_lab: Option<String>,
+    /// Whether the sandbox's line has been printed at the top.
+    told_sandbox: bool,
     /// The command that re-runs one check, given its id.
     reproduce: Box<dyn Fn(&str) -> String>,
 }
@@ -34,11 +36,19 @@ impl<W: Write> Human<W> {
         lab_titles: Vec<(String, String)>,
         reproduce: Box<dyn Fn(&str) -> String>,
     ) -> Self {
-        Human { out, verbose, id_width, lab_titles, current_lab: None, reproduce }
+        Human { out, verbose, id_width, lab_titles, current_lab: None, told_sandbox: false, reproduce }
     }
 
     /// Writes one check's result; called as each check finishes, in plan order.
     pub fn check(&mut self, r: &CheckReport) -> io::Result<()> {
+        // A run that is not sandboxed says so first, before any result is read as a
+        // grade (and again at the end, among the notes).
+        if !self.told_sandbox {
+            self.told_sandbox = true;
+            if let Some(line) = crate::sandbox::announced().filter(|l| l.starts_with("not sandboxed")) {
+                writeln!(self.out, "{ERROR}warning: {line}{ERROR:#}")?;
+            }
+        }
         if self.current_lab.as_deref() != Some(&r.lab) {
             let title = self.lab_titles.iter().find(|(lab, _)| *lab == r.lab).map(|(_, t)| t.as_str()).unwrap_or("");
             let gap = if self.current_lab.is_some() { "\n" } else { "" };

@@ -83,6 +83,7 @@ pub fn enter_if_inner() {
     let entered = netns::enter();
     if entered.is_ok() {
         let _ = MODE.set(Mode::Private);
+        crate::sandbox::folder::set_private_mounts();
     }
     let _ = ENTERED.set(entered);
 }
@@ -92,8 +93,10 @@ pub fn enter_if_inner() {
 enum Message {
     /// The namespace could not be made; nothing was run.
     Unavailable(String),
-    /// The namespace is ready; results follow.
-    Ready,
+    /// The namespace is ready; results follow. With the sandbox's one-line description.
+    Ready(String),
+    /// `--require-sandbox`, and there is none here: nothing was run.
+    NoSandbox(String),
     Result(Box<CheckReport>),
 }
 
@@ -107,6 +110,10 @@ struct Job {
     limits: Limits,
     jobs: usize,
     seed: u64,
+    require_sandbox: bool,
+    /// The folder the programs' folders are made in (the parent's, which it removes
+    /// whatever happens to the child).
+    scratch: std::path::PathBuf,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -131,10 +138,18 @@ pub fn run(
     notes: &mut Vec<String>,
     mut on_result: impl FnMut(&CheckReport),
 ) -> Result<Vec<CheckReport>> {
+    // Every program's folder is made in this one, removed when the run ends, even if
+    // the child grader that ran the checks was killed.
+    let scratch = tempfile::Builder::new()
+        .prefix(&format!("socket-labs-run-{}-", std::process::id()))
+        .tempdir()
+        .context("cannot make a temporary folder for the run")?;
+    crate::sandbox::folder::set_root(scratch.path().to_path_buf());
     let fallback = match net {
         Net::Loopback => "--net loopback was given".to_string(),
-        Net::Auto | Net::Private => match run_in_child(plan, &env, jobs, seed, &mut on_result)? {
-            Ok(results) => {
+        Net::Auto | Net::Private => match run_in_child(plan, &env, jobs, seed, scratch.path(), &mut on_result)? {
+            Ok((results, sandbox)) => {
+                notes.insert(0, sandbox);
                 notes.push(
                     "checks ran in a private network namespace: loopback only, multicast routed to lo; nothing they sent could leave it"
                         .to_string(),
@@ -150,6 +165,14 @@ pub fn run(
     notes.push(format!(
         "checks ran on this machine's loopback, not in a private network namespace ({fallback}); multicast was sent and joined on 127.0.0.1, but a program that ignores --iface could send multicast off this machine"
     ));
+    let sandbox = crate::sandbox::describe();
+    if env.require_sandbox {
+        if let Err(reason) = crate::sandbox::get() {
+            bail!("--require-sandbox: the programs cannot be sandboxed here: {reason}");
+        }
+    }
+    crate::sandbox::announce(&sandbox);
+    notes.insert(0, sandbox);
     Ok(runner::run(plan, env, jobs, seed, on_result))
 }
 
@@ -160,9 +183,10 @@ fn run_in_child(
     env: &Env,
     jobs: usize,
     seed: u64,
+    scratch: &std::path::Path,
     on_result: &mut impl FnMut(&CheckReport),
-) -> Result<Result<Vec<CheckReport>, String>> {
-    let job = job(plan, env, jobs, seed);
+) -> Result<Result<(Vec<CheckReport>, String), String>> {
+    let job = job(plan, env, jobs, seed, scratch);
     // /proc/self/exe is this very program even when its file was replaced meanwhile (a
     // rebuild while grading); current_exe() would then name a file that is gone.
     let exe = match std::path::Path::new("/proc/self/exe") {
@@ -177,6 +201,7 @@ fn run_in_child(
         label: "grader".to_string(),
         limits: None,
         output_cap: 1 << 30,
+        writable: Vec::new(),
     };
     let mut child = Process::start(spec, &Transcript::default()).context("cannot start the grader's checks")?;
     *CHILD.lock().unwrap_or_else(|e| e.into_inner()) = Some((child.pid(), child.watch()));
@@ -193,7 +218,7 @@ fn run_in_child(
     outcome
 }
 
-fn job(plan: &[Planned], env: &Env, jobs: usize, seed: u64) -> Job {
+fn job(plan: &[Planned], env: &Env, jobs: usize, seed: u64, scratch: &std::path::Path) -> Job {
     let t = env.timeouts;
     let ms = |d: Duration| d.as_millis() as u64;
     Job {
@@ -211,6 +236,8 @@ fn job(plan: &[Planned], env: &Env, jobs: usize, seed: u64) -> Job {
         limits: env.limits,
         jobs,
         seed,
+        require_sandbox: env.require_sandbox,
+        scratch: scratch.to_path_buf(),
     }
 }
 
@@ -220,14 +247,15 @@ fn stream(
     expected: usize,
     startup: Duration,
     on_result: &mut impl FnMut(&CheckReport),
-) -> Result<Result<Vec<CheckReport>, String>> {
+) -> Result<Result<(Vec<CheckReport>, String), String>> {
     let mut offset = 0;
     let mut results = Vec::with_capacity(expected);
-    let mut ready = false;
+    let mut ready = None;
     loop {
         // Before Ready, the namespace is being made: that is quick. After it, a check
         // may take long, but every check has its own deadlines, so waiting on is safe.
-        let deadline = if ready { None } else { Some(Instant::now() + startup) };
+        // Trying the sandbox once (sandbox.rs) is part of getting ready.
+        let deadline = if ready.is_some() { None } else { Some(Instant::now() + startup + Duration::from_secs(10)) };
         let Some(line) = next_line(child, &mut offset, deadline) else {
             let status = child.wait_exit(Instant::now() + Duration::from_secs(5));
             let status = status.map(describe_exit).unwrap_or_else(|| "did not answer".to_string());
@@ -239,12 +267,18 @@ fn stream(
         };
         match serde_json::from_slice::<Message>(&line) {
             Ok(Message::Unavailable(reason)) => return Ok(Err(reason)),
-            Ok(Message::Ready) => ready = true,
+            Ok(Message::Ready(sandbox)) => {
+                crate::sandbox::announce(&sandbox);
+                ready = Some(sandbox);
+            }
+            Ok(Message::NoSandbox(reason)) => {
+                bail!("--require-sandbox: the programs cannot be sandboxed here: {reason}")
+            }
             Ok(Message::Result(report)) => {
                 on_result(&report);
                 results.push(*report);
                 if results.len() == expected {
-                    return Ok(Ok(results));
+                    return Ok(Ok((results, ready.unwrap_or_default())));
                 }
             }
             Err(e) => {
@@ -311,8 +345,15 @@ pub fn serve() -> Result<std::process::ExitCode> {
         out.write_all(&line)?;
         out.flush()
     };
+    crate::sandbox::folder::set_root(job.scratch.clone());
     match ENTERED.get() {
-        Some(Ok(())) => send(&Message::Ready)?,
+        Some(Ok(())) => match crate::sandbox::get() {
+            Err(reason) if job.require_sandbox => {
+                send(&Message::NoSandbox(reason.to_string()))?;
+                return Ok(std::process::ExitCode::SUCCESS);
+            }
+            _ => send(&Message::Ready(crate::sandbox::describe()))?,
+        },
         Some(Err(reason)) => {
             send(&Message::Unavailable(reason.clone()))?;
             return Ok(std::process::ExitCode::SUCCESS);
@@ -330,14 +371,15 @@ pub fn serve() -> Result<std::process::ExitCode> {
         .map(|(role, l)| (role, l.map(|l| Launcher { program: l.program, args: l.args, shown: l.shown })))
         .collect();
     let [startup, io, client_run, grace, build] = job.timeouts_ms.map(Duration::from_millis);
-    let env =
-        Arc::new(Env { programs, timeouts: Timeouts { startup, io, client_run, grace, build }, limits: job.limits });
+    let timeouts = Timeouts { startup, io, client_run, grace, build };
+    let env = Arc::new(Env { programs, timeouts, limits: job.limits, require_sandbox: job.require_sandbox });
     let mut failed = None;
     runner::run(&plan, env, job.jobs, job.seed, |report| {
         if failed.is_none() {
             failed = send(&Message::Result(Box::new(report.clone()))).err();
         }
     });
+    crate::sandbox::cgroup::remove_run();
     match failed {
         Some(e) => Err(e).context("cannot send the results to the grader"),
         None => Ok(std::process::ExitCode::SUCCESS),

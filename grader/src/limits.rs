@@ -22,16 +22,41 @@ pub struct Limits {
     pub processes: u64,
     /// Bytes of address space (RLIMIT_AS), if limited.
     pub address_space: Option<u64>,
+    /// Bytes of memory of the program and everything it starts (its cgroup's memory
+    /// limit, where a memory cgroup can be had; files in its tmpfs folders count).
+    #[serde(default = "default_memory")]
+    pub memory: Option<u64>,
+    /// Bytes it may write in all: the size of its own folder and of its private /tmp,
+    /// each a tmpfs of this size where the sandbox can mount one.
+    #[serde(default = "default_disk")]
+    pub disk: u64,
+}
+
+fn default_memory() -> Option<u64> {
+    Some(512 << 20)
+}
+
+fn default_disk() -> u64 {
+    256 << 20
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { cpu_seconds: 60, file_size: 256 << 20, open_files: 4096, processes: 1024, address_space: None }
+        Limits {
+            cpu_seconds: 60,
+            file_size: 256 << 20,
+            open_files: 4096,
+            processes: 1024,
+            address_space: None,
+            memory: default_memory(),
+            disk: default_disk(),
+        }
     }
 }
 
 /// The keys of `--limit KEY=VALUE`.
-const KEYS: &str = "cpu (seconds), fsize (bytes: 64M), nofile, nproc, as (bytes, or none)";
+const KEYS: &str =
+    "cpu (seconds), fsize (bytes: 64M), nofile, nproc, as (bytes, or none), mem (bytes, or none), disk (bytes)";
 
 /// One `--limit` argument: `cpu=30,fsize=64M,nofile=1024,nproc=256,as=2G`.
 #[derive(Clone, Debug, Default)]
@@ -44,6 +69,8 @@ enum Key {
     OpenFiles,
     Processes,
     AddressSpace,
+    Memory,
+    Disk,
 }
 
 /// The clap value parser of `--limit`.
@@ -59,14 +86,16 @@ pub fn parse_limit(text: &str) -> Result<LimitArg, String> {
             "nofile" => Key::OpenFiles,
             "nproc" => Key::Processes,
             "as" => Key::AddressSpace,
+            "mem" => Key::Memory,
+            "disk" => Key::Disk,
             other => return Err(format!("there is no limit {other:?}; keys are {KEYS}")),
         };
         let value = value.trim();
         let none = matches!(value, "none" | "unlimited");
         let parsed = match key {
-            Key::AddressSpace if none => None,
+            Key::AddressSpace | Key::Memory if none => None,
             Key::Cpu => Some(parse_seconds(value)?),
-            Key::FileSize | Key::AddressSpace => Some(parse_bytes(value)?),
+            Key::FileSize | Key::AddressSpace | Key::Memory | Key::Disk => Some(parse_bytes(value)?),
             Key::OpenFiles | Key::Processes => Some(parse_count(value)?),
         };
         set.push((key, parsed));
@@ -87,6 +116,8 @@ impl Limits {
                 (Key::OpenFiles, Some(v)) => self.open_files = *v,
                 (Key::Processes, Some(v)) => self.processes = *v,
                 (Key::AddressSpace, v) => self.address_space = *v,
+                (Key::Memory, v) => self.memory = *v,
+                (Key::Disk, Some(v)) => self.disk = *v,
                 (_, None) => {}
             }
         }
@@ -96,12 +127,14 @@ impl Limits {
     /// One line for the report's notes: `cpu=60s fsize=256M ...`.
     pub fn describe(&self) -> String {
         let space = self.address_space.map(size).unwrap_or_else(|| "unlimited".to_string());
+        let memory = self.memory.map(size).unwrap_or_else(|| "unlimited".to_string());
         format!(
-            "cpu={}s fsize={} nofile={} nproc={} as={space}",
+            "cpu={}s fsize={} nofile={} nproc={} as={space} mem={memory} disk={}",
             self.cpu_seconds,
             size(self.file_size),
             self.open_files,
-            self.processes
+            self.processes,
+            size(self.disk)
         )
     }
 }
@@ -158,7 +191,10 @@ mod tests {
         assert_eq!(limits.processes, 50);
         assert_eq!(limits.address_space, Some(1 << 30));
         assert_eq!(limits.open_files, Limits::default().open_files);
-        assert_eq!(limits.describe(), "cpu=5s fsize=64M nofile=4096 nproc=50 as=1G");
+        assert_eq!(limits.describe(), "cpu=5s fsize=64M nofile=4096 nproc=50 as=1G mem=512M disk=256M");
+        let raised = Limits::default().with(&[parse_limit("mem=2G,disk=1G").unwrap()]);
+        assert_eq!((raised.memory, raised.disk), (Some(2 << 30), 1 << 30));
+        assert_eq!(Limits::default().with(&[parse_limit("mem=none").unwrap()]).memory, None);
         let none = Limits::default().with(&[parse_limit("as=2G").unwrap(), parse_limit("as=none").unwrap()]);
         assert_eq!(none.address_space, None);
     }

@@ -11,8 +11,6 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use tempfile::TempDir;
-
 use crate::harness::Harness;
 use crate::outcome::Failure;
 use crate::timestamp;
@@ -25,18 +23,18 @@ const MAX_ENTRIES: usize = 10_000;
 /// The most files listed one by one in a failure; the rest are named in short.
 const SHOWN_FILES: usize = 15;
 
-/// A directory owned by the grader; removed when dropped.
+/// A directory owned by the grader; removed when dropped. Like a program's own
+/// folder (sandbox/folder.rs), it is a size-capped tmpfs where the sandbox has one,
+/// owned by the uid the programs run as.
 pub struct LogDir {
-    dir: TempDir,
+    dir: crate::sandbox::folder::Folder,
 }
 
 impl Harness {
     /// A new empty directory for a program to write its files into, outliving the
     /// programs the check starts on it.
     pub fn log_dir(&self) -> Result<LogDir, Failure> {
-        let dir = tempfile::Builder::new()
-            .prefix("socket-labs-logs-")
-            .tempdir()
+        let dir = crate::sandbox::folder::Folder::create(self.limits().disk, crate::sandbox::owner())
             .map_err(|e| Failure::grader(format!("cannot create a directory for the log files: {e}")))?;
         self.note(format!("the grader made the empty directory {} for the log files", dir.path().display()));
         Ok(LogDir { dir })

@@ -50,6 +50,7 @@ mod report;
 mod rerender;
 mod rolemap;
 mod runner;
+mod sandbox;
 mod sharedbuild;
 mod sockdiag;
 mod timestamp;
@@ -134,6 +135,8 @@ fn main() -> ExitCode {
         inner::stop_child();
         batch::stop_children();
         process::kill_all_live();
+        sandbox::folder::remove_root();
+        sandbox::cgroup::remove_run();
         eprintln!("grader: interrupted; every program it started has been stopped");
         std::process::exit(130);
     });

@@ -14,8 +14,10 @@ pub const MULTICAST_NET: (std::net::Ipv4Addr, u8) = (std::net::Ipv4Addr::new(224
 /// Moves this (still single-threaded) process into a new network namespace: `lo` up
 /// and 224.0.0.0/4 routed to it. As root only a network namespace is made; otherwise a
 /// user namespace too, mapping the user to itself, which unprivileged users may do
-/// where the system allows it. On error the process may be left in a namespace that
-/// is not usable: the caller must then not run any check in it.
+/// where the system allows it. A mount namespace comes with it, private to this
+/// process, where the sandbox mounts the programs' size-capped folders (they vanish
+/// with it, however the process ends). On error the process may be left in a
+/// namespace that is not usable: the caller must then not run any check in it.
 pub fn enter() -> Result<(), String> {
     imp::enter()
 }
@@ -66,7 +68,8 @@ mod imp {
     pub fn enter() -> Result<(), String> {
         // SAFETY: plain system calls with no pointers.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-        let flags = if uid == 0 { libc::CLONE_NEWNET } else { libc::CLONE_NEWUSER | libc::CLONE_NEWNET };
+        let flags = libc::CLONE_NEWNET | libc::CLONE_NEWNS;
+        let flags = if uid == 0 { flags } else { flags | libc::CLONE_NEWUSER };
         // SAFETY: unshare takes flags only; the caller guarantees a single thread.
         if unsafe { libc::unshare(flags) } != 0 {
             let e = io::Error::last_os_error();
@@ -86,6 +89,15 @@ mod imp {
             write("/proc/self/uid_map", format!("{uid} {uid} 1"))?;
             write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
         }
+        // Mounts made here must stay here: no propagation back to the machine's.
+        nix::mount::mount(
+            None::<&str>,
+            "/",
+            None::<&str>,
+            nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
+            None::<&str>,
+        )
+        .map_err(|e| format!("cannot make the new mount namespace private: {e}"))?;
         // A namespace we did not make (or a kernel that ignored the request) would show
         // the machine's interfaces: never run checks there as if it were private.
         let others = interfaces_but_lo();

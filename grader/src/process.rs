@@ -22,12 +22,12 @@ use std::time::Instant;
 use nix::sys::resource::{getrlimit, setrlimit, Resource};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
-use tempfile::TempDir;
 
 use crate::capture::Capture;
 use crate::contain::{self, Jail};
 use crate::deadline::poll_until;
 use crate::proctable;
+use crate::sandbox::{self, folder::Folder, seccomp};
 use crate::transcript::Transcript;
 
 pub use crate::limits::Limits;
@@ -49,9 +49,14 @@ pub struct Spec {
     pub stdin: Option<Vec<u8>>,
     /// The name its output lines carry in the transcript, such as `hello-server`.
     pub label: String,
+    /// The limits of a program under test. A spec with limits is untrusted: it runs in
+    /// the sandbox (sandbox/), with an allow-listed environment; one without (cargo,
+    /// the grader's own child) runs as the grader does.
     pub limits: Option<Limits>,
     /// Most bytes of stdout and of stderr kept.
     pub output_cap: usize,
+    /// Folders of the grader's the program may write into besides its own.
+    pub writable: Vec<PathBuf>,
 }
 
 type ExitSlot = Arc<(Mutex<Option<ExitStatus>>, Condvar)>;
@@ -59,7 +64,7 @@ type ExitSlot = Arc<(Mutex<Option<ExitStatus>>, Condvar)>;
 /// A started program. Dropping it stops its whole process group.
 pub struct Process {
     pid: u32,
-    dir: Option<TempDir>,
+    dir: Option<Folder>,
     exit: ExitSlot,
     pub stdout: Capture,
     pub stderr: Capture,
@@ -68,6 +73,8 @@ pub struct Process {
     label: String,
     limits: Option<Limits>,
     transcript: Transcript,
+    /// Started through bubblewrap: its own pid is bubblewrap's, not the program's.
+    sandboxed: bool,
 }
 
 /// What a connection may ask of the program at its other end.
@@ -129,20 +136,44 @@ pub fn group_members(pgid: u32) -> Vec<proctable::Member> {
 
 impl Process {
     pub fn start(spec: Spec, transcript: &Transcript) -> io::Result<Process> {
+        let untrusted = spec.limits.is_some();
+        let box_ = if untrusted { sandbox::get().ok() } else { None };
+        // Root runs the program as an unprivileged uid, which must own its folder.
+        let owner = if untrusted { sandbox::owner() } else { None };
         let dir = match &spec.dir {
-            WorkDir::Fresh => Some(tempfile::Builder::new().prefix("socket-labs-").tempdir()?),
+            WorkDir::Fresh => Some(Folder::create(spec.limits.map(|l| l.disk).unwrap_or(1 << 30), owner)?),
             WorkDir::At(_) => None,
         };
         let cwd: &Path = match (&spec.dir, &dir) {
             (WorkDir::At(path), _) => path,
-            (WorkDir::Fresh, Some(tmp)) => tmp.path(),
+            (WorkDir::Fresh, Some(folder)) => folder.path(),
             (WorkDir::Fresh, None) => unreachable!("a fresh directory was just made"),
         };
         let jail = Jail::new(spec.limits.as_ref())?;
-        let mut command = Command::new(&spec.program);
+        let (mut command, filters) = match box_ {
+            Some(sandbox) => {
+                let tmp_size = spec.limits.map(|l| l.disk).unwrap_or(1 << 30);
+                let place = sandbox::Place {
+                    program: &spec.program,
+                    args: &spec.args,
+                    dir: cwd,
+                    writable: &spec.writable,
+                    tmp_size,
+                };
+                let (command, filters) = sandbox.wrap(&place)?;
+                (command, Some(filters))
+            }
+            None => {
+                let mut command = Command::new(&spec.program);
+                command.args(&spec.args);
+                (command, None)
+            }
+        };
         let (tag, tag_value) = jail.env();
+        if untrusted {
+            command.env_clear().envs(sandbox::environment(cwd, box_.is_some()));
+        }
         command
-            .args(&spec.args)
             .current_dir(cwd)
             .env(tag, tag_value)
             .env_remove("RUST_BACKTRACE")
@@ -152,13 +183,32 @@ impl Process {
             .stderr(Stdio::piped())
             .process_group(0);
         if let Some(limits) = spec.limits {
+            // Without bubblewrap, the grader loads the seccomp filters itself.
+            let own_filters = match (&filters, seccomp::programs()) {
+                (None, Ok(programs)) => Some(programs),
+                _ => None,
+            };
             // SAFETY: between fork and exec only async-signal-safe calls are allowed;
-            // setrlimit is a plain system call and nothing here allocates.
+            // dup2, setrlimit, open/write, prctl and seccomp are plain system calls and
+            // nothing here allocates.
             unsafe {
-                command.pre_exec(move || apply_limits(&limits));
+                if let Some(filters) = &filters {
+                    command.pre_exec(filters.pre_exec());
+                }
+                let data = data_limit(&limits);
+                command.pre_exec(move || apply_limits(&limits, data));
                 command.pre_exec(jail.pre_exec());
+                if let Some(programs) = own_filters {
+                    command.pre_exec(move || {
+                        // The program dies with the thread of the grader that started it
+                        // (bubblewrap's --die-with-parent does this inside the sandbox).
+                        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+                        seccomp::apply(programs)
+                    });
+                }
             }
         }
+        let sandboxed = filters.is_some();
 
         // Register before the group can exist, so an interrupt during spawn is covered;
         // the lock is held across the spawn for that reason.
@@ -196,10 +246,11 @@ impl Process {
                 let _ = stdin.write_all(&data);
             });
         }
+        drop(filters);
         let exit: ExitSlot = Arc::default();
         let slot = exit.clone();
         std::thread::spawn(move || {
-            let status = child.wait();
+            let status = child.wait().map(|s| if sandboxed { unwrap_sandbox_status(s) } else { s });
             let (lock, cond) = &*slot;
             // If wait itself failed, the child is gone all the same: say killed.
             *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(status.unwrap_or_else(|_| ExitStatus::from_raw(9)));
@@ -218,6 +269,7 @@ impl Process {
             label,
             limits: spec.limits,
             transcript: transcript.clone(),
+            sandboxed,
         })
     }
 
@@ -269,8 +321,11 @@ impl Process {
         }
         self.stopped = true;
         let group = Pid::from_raw(self.pid as i32);
+        // Those that left its process group (setsid), named before anything is
+        // stopped: in the sandbox they die with it at once, and would go unnoticed.
+        let outside = self.outside_group();
         if self.exit_status().is_none() {
-            let _ = killpg(group, Signal::SIGTERM);
+            self.terminate();
             if self.wait_exit(Instant::now() + grace).is_none() {
                 self.note(format!(
                     "{} was still running {:.1} s after SIGTERM, so it was killed (SIGKILL)",
@@ -286,7 +341,12 @@ impl Process {
             let _ = killpg(group, Signal::SIGKILL);
         }
         // Then whatever left the group (setsid) or was left behind by a dead parent.
-        let escaped = self.jail.kill_all(self.pid, Instant::now() + std::time::Duration::from_secs(5));
+        let mut escaped = self.jail.kill_all(self.pid, Instant::now() + std::time::Duration::from_secs(5));
+        for pid in outside {
+            if !escaped.contains(&pid) {
+                escaped.push(pid);
+            }
+        }
         if !escaped.is_empty() {
             let mut pids: Vec<String> = escaped.iter().take(8).map(u32::to_string).collect();
             if escaped.len() > pids.len() {
@@ -303,6 +363,33 @@ impl Process {
         self.note_limits();
         self.jail.remove();
         LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(pid, _, _)| *pid != self.pid);
+    }
+
+    /// The live processes of its jail outside its process group.
+    fn outside_group(&self) -> Vec<u32> {
+        let group: Vec<u32> = self.jail.group_members(self.pid).into_iter().map(|m| m.pid).collect();
+        self.jail
+            .members()
+            .into_iter()
+            .filter(|pid| !group.contains(pid))
+            .filter(|&pid| proctable::state_and_group(pid).is_some_and(|(state, _)| state != 'Z' && state != 'X'))
+            .collect()
+    }
+
+    /// SIGTERM to the program. In the sandbox, not to bubblewrap itself (the group's
+    /// leader, and this process's pid), which would die of it and take the program
+    /// with it at once: the program must get its chance to exit by itself, and one that
+    /// ignores SIGTERM must be seen to.
+    fn terminate(&self) {
+        if !self.sandboxed {
+            let _ = killpg(Pid::from_raw(self.pid as i32), Signal::SIGTERM);
+            return;
+        }
+        for member in self.jail.group_members(self.pid) {
+            if member.pid != self.pid {
+                let _ = nix::sys::signal::kill(Pid::from_raw(member.pid as i32), Signal::SIGTERM);
+            }
+        }
     }
 
     fn note(&self, text: String) {
@@ -333,6 +420,20 @@ impl Process {
                         crate::limits::size(limits.file_size)
                     ));
                 }
+            }
+        }
+        if self.jail.oom_kills() > 0 {
+            let memory = limits.memory.map(crate::limits::size).unwrap_or_else(|| "none".to_string());
+            self.note(format!(
+                "{label} used up its memory limit ({memory} bytes), and the kernel killed it (--limit mem=N changes it)"
+            ));
+        }
+        if let Some(dir) = self.dir().filter(|_| crate::sandbox::folder::capped()) {
+            if nix::sys::statvfs::statvfs(dir).is_ok_and(|s| s.blocks_available() == 0 || s.files_available() == 0) {
+                self.note(format!(
+                    "{label} filled its folder: {} bytes or 4096 files at most (--limit disk=N changes the size)",
+                    crate::limits::size(limits.disk)
+                ));
             }
         }
         let refused = self.jail.refused_forks();
@@ -376,7 +477,7 @@ pub fn kill_all_live() {
         wait_group_gone(*pid, jail, deadline);
         jail.remove();
         if let Some(dir) = dir {
-            let _ = std::fs::remove_dir_all(dir);
+            crate::sandbox::folder::remove(dir);
         }
     }
 }
@@ -432,7 +533,28 @@ pub fn describe_exit(status: ExitStatus) -> String {
     }
 }
 
-fn apply_limits(limits: &Limits) -> io::Result<()> {
+/// bubblewrap exits with 128 + N when its program was killed by signal N (as a shell
+/// does): turn that back into the signal, so that "killed by SIGSEGV (a crash)" and
+/// the limits' signals are told as they happened. A program that itself exits with a
+/// status above 128 is taken for one killed by a signal: rare, and said the same way
+/// a shell would.
+fn unwrap_sandbox_status(status: ExitStatus) -> ExitStatus {
+    match status.code() {
+        Some(code @ 129..=192) => ExitStatus::from_raw(code - 128),
+        _ => status,
+    }
+}
+
+/// Where no memory cgroup can be had, memory is limited with RLIMIT_DATA instead (the
+/// private writable memory of each process, which is what a runaway allocation grows):
+/// twice the cgroup's limit, since it counts what a runtime has reserved as well as
+/// what it uses (a JVM commits its initial heap at start).
+pub fn data_limit(limits: &Limits) -> Option<u64> {
+    let memory = limits.memory?;
+    (!crate::sandbox::cgroup::hierarchies().limits_memory()).then(|| memory.saturating_mul(2))
+}
+
+fn apply_limits(limits: &Limits, data: Option<u64>) -> io::Result<()> {
     // Never above the hard limit the grader itself has: raising it needs privileges.
     let set_both = |resource, soft: u64, hard: u64| {
         let (_, ceiling) = getrlimit(resource)?;
@@ -447,6 +569,9 @@ fn apply_limits(limits: &Limits) -> io::Result<()> {
     set(Resource::RLIMIT_CORE, 0)?;
     if let Some(bytes) = limits.address_space {
         set(Resource::RLIMIT_AS, bytes)?;
+    }
+    if let Some(bytes) = data {
+        set(Resource::RLIMIT_DATA, bytes)?;
     }
     Ok(())
 }

@@ -73,7 +73,7 @@ const REQUEST: &str = "What time is it?";
 
 /// Starts the server writing into `dir`.
 fn start(h: &Harness, dir: &LogDir) -> Result<Server, Failure> {
-    h.server(ROLE).args(dir.args()).start()
+    h.server(ROLE).args(dir.args()).writable(dir.path()).start()
 }
 
 /// Sends `text` as the request on a new connection and waits for the reply.
