@@ -450,6 +450,21 @@ fn the_passing_score_decides_the_exit_status() {
     }
 }
 
+/// A CI step that only publishes the report must not fail for the grade, which the
+/// grading step reports; a report that cannot be written still fails it.
+#[test]
+fn exit_zero_publishes_a_failing_report_without_failing_the_step() {
+    for flag in ["--exit-zero", "--no-fail"] {
+        let (dir, out) = render(&sample_report(), "", &["--format", "junit={dir}/junit.xml", flag]);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(read(dir.path(), "junit.xml").contains("<failure"), "the failures are still in the report");
+    }
+    let (_dir, out) = render(&sample_report(), "", &["--format", "junit={dir}/junit.xml"]);
+    assert_eq!(out.status.code(), Some(1), "without it, a failing report is exit 1");
+    let (_dir, out) = render(&sample_report(), "", &["--format", "junit=/nonexistent-dir/junit.xml", "--exit-zero"]);
+    assert_eq!(out.status.code(), Some(2), "a report that cannot be written is still an error");
+}
+
 #[test]
 fn a_bad_grading_file_or_format_is_a_clear_error() {
     for (grading, args, says) in [
