@@ -450,6 +450,45 @@ fn the_passing_score_decides_the_exit_status() {
     }
 }
 
+/// A noisy submission (a program that printed for ever, a reply of a megabyte) makes
+/// no format bigger than a small budget per check, and says what was cut; the JSON
+/// record keeps it all.
+#[test]
+fn every_format_has_a_size_budget_per_check() {
+    let mut report = sample_report();
+    let noisy = &mut report["checks"][1];
+    noisy["failure"]["got"] = json!("x".repeat(1_000_000));
+    noisy["failure"]["details"] = json!(["d".repeat(300_000), "e".repeat(300_000)]);
+    let events: Vec<Value> = (0..5_000)
+        .map(|n| json!({"at_ms": n, "kind": "output", "text": format!("{n:05} {}", "y".repeat(290))}))
+        .collect();
+    noisy["transcript"] = json!(events);
+    let args = every_format_to_files();
+    let (dir, out) = render(&report, "", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    for format in ALL_FORMATS.split(' ') {
+        let text = read(dir.path(), &format!("out.{format}"));
+        if format == "json" {
+            assert!(text.len() > 2_000_000, "the JSON record keeps everything");
+            continue;
+        }
+        assert!(text.len() < 40_000, "{format}: {} bytes", text.len());
+        let shown = match format {
+            "classroom" => {
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(text.trim()).expect("base64"))
+                    .unwrap()
+            }
+            _ => text,
+        };
+        if format != "human" {
+            assert!(shown.contains("bytes cut"), "{format} says what was cut:\n{shown}");
+        }
+    }
+    let junit = read(dir.path(), "out.junit");
+    assert!(junit.contains("00000 yyy") && junit.contains("04999 yyy"), "the start and the end of the transcript");
+    assert!(junit.contains("... 997952 bytes cut"), "got: 1 000 000 bytes less the 2048 shown");
+}
+
 /// A CI step that only publishes the report must not fail for the grade, which the
 /// grading step reports; a report that cannot be written still fails it.
 #[test]

@@ -3,6 +3,7 @@
 //!
 //! [`Report`]: crate::report::Report
 
+pub mod budget;
 pub mod classroom;
 pub mod github;
 pub mod gradescope;

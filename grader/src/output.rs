@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use anyhow::{bail, Context, Result};
 
-use crate::formats::{classroom, github, gradescope, junit, prairielearn, tap};
+use crate::formats::{budget, classroom, github, gradescope, junit, prairielearn, tap};
 use crate::grading::Grading;
 use crate::human::Human;
 use crate::report::Report;
@@ -202,6 +202,11 @@ impl Plan {
         if self.human_on_terminal() && !human_shown {
             write_human(&mut human.human(anstream::stdout(), report), report)?;
         }
+        // Every format but the JSON record within a size budget per check (the
+        // terminal, above, shows everything: -v is asked for).
+        let full = report;
+        let capped = budget::cap(report);
+        let report = &capped;
         for target in self.targets {
             let bytes = match target.format {
                 Format::Human => match target.dest {
@@ -212,7 +217,7 @@ impl Plan {
                         text
                     }
                 },
-                Format::Json => (serde_json::to_string_pretty(report)? + "\n").into_bytes(),
+                Format::Json => (serde_json::to_string_pretty(full)? + "\n").into_bytes(),
                 Format::Junit => junit::render(report)?.into_bytes(),
                 Format::Gradescope => gradescope::render(report, &grading.gradescope)?.into_bytes(),
                 Format::Prairielearn => prairielearn::render(report)?.into_bytes(),
