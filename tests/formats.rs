@@ -77,7 +77,7 @@ fn render(report: &Value, grading: &str, args: &[&str]) -> (tempfile::TempDir, s
     (dir, output)
 }
 
-const ALL_FORMATS: &str = "json junit gradescope prairielearn github classroom tap human";
+const ALL_FORMATS: &str = "json junit gradescope prairielearn github classroom tap human html";
 
 fn every_format_to_files() -> Vec<String> {
     ALL_FORMATS.split(' ').flat_map(|f| ["--format".to_string(), format!("{f}={{dir}}/out.{f}")]).collect()
@@ -550,4 +550,135 @@ fn one_run_writes_several_formats_and_keeps_the_summary_on_the_terminal() {
     // `--format json` alone still prints the report on stdout and nothing else.
     let run = grade_json(&["--solutions", "hello", "--check", "hello/server-replies", "--no-config"]);
     assert_eq!(run.json()["score"], 2);
+}
+
+/// A browser, when this machine has one (.ci/run installs chromium).
+fn chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// Runs headless Chromium on `page` with `args` (no network, a fresh profile); its
+/// stdout. Killed after a minute.
+fn headless(browser: &Path, page: &Path, args: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).ok();
+        text
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("chromium did not finish within 60 s");
+        }
+        // Polls the browser's exit; not a wait on a program under test.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    reader.join().unwrap()
+}
+
+/// The text a reader sees: the DOM's body without its tags, entities decoded.
+fn visible_text(dom: &str) -> String {
+    let body = dom.split("<body>").nth(1).unwrap_or(dom);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// The HTML report as a browser shows it: parsed by headless Chromium, a program's
+/// hostile output stays text (no element, no script ran), and the page reads as it
+/// should. Skipped, saying so, where no Chromium is installed.
+#[test]
+fn the_html_report_renders_in_a_browser() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "SKIPPED: no chromium on PATH, the HTML report is not rendered in a browser (apt-get install chromium)"
+        );
+        return;
+    };
+    let mut report = sample_report();
+    let hostile = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\"><b>bold</b>";
+    report["checks"][1]["failure"]["got"] = json!(format!("\"3.0\\n\" {hostile}"));
+    report["checks"][1]["transcript"][2]["text"] = json!(hostile);
+    let (dir, out) = render(&report, "", &["--format", "html={dir}/report.html"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("HTML report: ") && stderr.contains("report.html"), "it says where the page is: {stderr}");
+    let page = dir.path().join("report.html");
+    let dom = headless(&browser, &page, &["--dump-dom"]);
+    assert!(dom.contains("<title>socket-labs: 4/10</title>"), "no script ran, the title is the page's own:\n{dom}");
+    assert!(
+        !dom.contains("<script") && !dom.contains("<img") && !dom.contains("<b>bold"),
+        "hostile text is text:\n{dom}"
+    );
+    assert!(dom.contains("<section class=\"check fail\" id=\"check-hello-sum-integers\">"));
+    let text = visible_text(&dom);
+    for shown in [
+        "socket-labs report",
+        "score 4/10",
+        "hello/sum-integers",
+        "sum-server replied a float: 3.0",
+        "first difference at character",
+        "hint: read up to the newline: héllo",
+        "run only this check: cargo grade --check hello/sum-integers --seed 7 -v",
+        hostile,
+        "timeout: no reply within 2 s",
+    ] {
+        assert!(text.contains(shown), "the page shows {shown:?}:\n{text}");
+    }
+    // A screenshot at 1280 px wide: the page renders to pixels.
+    let shot = dir.path().join("shot.png");
+    headless(
+        &browser,
+        &page,
+        &[&format!("--screenshot={}", shot.display()), "--window-size=1280,1400", "--hide-scrollbars"],
+    );
+    let png = fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
+    // The screenshot in docs/formats is of the sample report (UPDATE_SAMPLES=1).
+    if std::env::var_os("UPDATE_SAMPLES").is_some() {
+        let sample = socket_labs_tests::root().join("docs/formats");
+        headless(
+            &browser,
+            &sample.join("report.html"),
+            &[
+                &format!("--screenshot={}", sample.join("report.png").display()),
+                "--window-size=1280,1400",
+                "--hide-scrollbars",
+            ],
+        );
+    }
 }

@@ -7,6 +7,7 @@ pub mod budget;
 pub mod classroom;
 pub mod github;
 pub mod gradescope;
+pub mod html;
 pub mod junit;
 pub mod prairielearn;
 pub mod tap;

@@ -34,10 +34,10 @@ fn cap_check(check: &mut CheckReport) {
     }
     if let Some(failure) = &mut check.failure {
         cut_in_place(&mut failure.summary, FIELD_BYTES);
-        for field in [&mut failure.sent, &mut failure.expected, &mut failure.got, &mut failure.hint] {
-            if let Some(text) = field {
-                cut_in_place(text, FIELD_BYTES);
-            }
+        for text in
+            [&mut failure.sent, &mut failure.expected, &mut failure.got, &mut failure.hint].into_iter().flatten()
+        {
+            cut_in_place(text, FIELD_BYTES);
         }
         let mut left = DETAILS_BYTES;
         let mut kept = Vec::new();
