@@ -90,11 +90,14 @@ pub fn render(report: &Report, reproduce: &dyn Fn(&str) -> String) -> String {
     let _ = writeln!(out, "<table class=\"checks\">\n<thead><tr><th>status</th><th>check</th><th>what it checks</th><th>points</th></tr></thead>\n<tbody>");
     for check in &report.checks {
         let (class, label) = status(check.status);
+        // A check that did not pass links to its section below; one that passed has none.
+        let id = match check.status {
+            Status::Pass => escape(&check.id),
+            _ => format!("<a href=\"#{}\">{}</a>", anchor(&check.id), escape(&check.id)),
+        };
         let _ = writeln!(
             out,
-            "<tr class=\"{class}\"><td class=\"status\">{label}</td><td><a href=\"#{}\">{}</a></td><td>{}</td><td class=\"points\">{}/{}</td></tr>",
-            anchor(&check.id),
-            escape(&check.id),
+            "<tr class=\"{class}\"><td class=\"status\">{label}</td><td>{id}</td><td>{}</td><td class=\"points\">{}/{}</td></tr>",
             escape(&check.name),
             check.points,
             check.max_points
@@ -302,7 +305,8 @@ mod tests {
         let page = render(&report(), &|id| format!("cargo grade --check {id} --seed 7 -v"));
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("score <b>2/4</b>"), "{page}");
-        assert!(page.contains("href=\"#check-hello-server-replies\""));
+        assert!(page.contains("href=\"#check-hello-sum-integers\""), "a failed check links to its section");
+        assert!(!page.contains("href=\"#check-hello-server-replies\""), "a passed check has no section to link to");
         assert!(page.contains("<section class=\"check fail\" id=\"check-hello-sum-integers\">"));
         assert!(!page.contains("id=\"check-hello-server-replies\""), "a passed check has no section");
         for label in ["sent", "expected", "got"] {
