@@ -146,6 +146,13 @@ fn every_relative_link_of_the_docs_resolves() {
                 broken.push(format!("{shown}: {target} (no such file)"));
                 continue;
             }
+            // The book holds docs/ only: a link out of it (../../template/...) works on
+            // GitHub and is dead in the book. Link to platforms/template-files.md, the
+            // book's copy of template/, instead.
+            if page.starts_with(root.join("docs")) && !file.starts_with(root.join("docs")) {
+                broken.push(format!("{shown}: {target} (leaves docs/: dead in the book)"));
+                continue;
+            }
             if let Some(anchor) = anchor.filter(|_| file.extension().is_some_and(|e| e == "md")) {
                 let headings = anchors(&std::fs::read_to_string(&file).unwrap());
                 if !headings.contains(anchor) {
@@ -171,14 +178,108 @@ fn the_book_lists_every_page_and_every_lab() {
         .map(|p| p.strip_prefix(&docs).unwrap().display().to_string())
         .collect();
     assert!(missing.is_empty(), "pages of docs/ missing from docs/SUMMARY.md (add a line for each): {missing:?}");
-    let book = std::fs::read_to_string(docs.join("book.toml")).expect("docs/book.toml");
-    assert!(book.contains("src = \".\""), "the book's pages are docs/ itself");
+    // A chapter without a page (`[Platforms]()`) is a greyed-out draft in the sidebar.
+    let drafts: Vec<&str> = summary.lines().filter(|l| l.contains("]()")).collect();
+    assert!(drafts.is_empty(), "SUMMARY.md entries without a page: {drafts:?}");
+}
+
+/// The book's configuration is outside its sources: mdBook copies every file of `src`
+/// but the Markdown into the book, so with `src = "."` in docs/ the book served its own
+/// book.toml. book.toml is at the repository root, `src = "docs"`.
+#[test]
+fn the_book_is_configured_outside_its_sources() {
+    assert!(!root().join("docs/book.toml").exists(), "docs/book.toml would be copied into the book");
+    let config = std::fs::read_to_string(root().join("book.toml")).expect("book.toml at the repository root");
+    let value = |key: &str| {
+        config
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.trim().trim_start_matches('=').trim().trim_matches('"'))
+    };
+    assert_eq!(value("src "), Some("docs"), "the pages are docs/");
+    assert_eq!(value("build-dir "), Some("docs/book"), "built into docs/book");
+    // Wide code blocks, diagrams and tables scroll sideways instead of being cut off.
+    let css_path = value("additional-css ").expect("additional-css").trim_matches(['[', ']', '"']).to_string();
+    let css = std::fs::read_to_string(root().join(&css_path)).unwrap_or_else(|e| panic!("{css_path}: {e}"));
+    let compact: String = css.split_whitespace().collect();
+    for rule in ["pre{", "table{"] {
+        let block = compact.split(rule).nth(1).unwrap_or_else(|| panic!("{css_path} has no {rule}...}}"));
+        let block = &block[..block.find('}').unwrap()];
+        assert!(block.contains("overflow-x:auto"), "{css_path}: {rule} scrolls sideways: {block}");
+    }
+}
+
+/// template/ as the book shows it: one section per folder, each file in a code block.
+fn template_files_page() -> String {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let template = root().join("template");
+    let mut files = Vec::new();
+    walk(&template, &mut files);
+    let mut files: Vec<String> =
+        files.iter().map(|f| f.strip_prefix(&template).unwrap().to_string_lossy().into_owned()).collect();
+    files.sort_by_key(|f| (f.contains('/'), f.rsplit_once('/').map(|(d, _)| d.to_string()), f.clone()));
+    let mut out = String::from(
+        "# The template files\n\n\
+         <!-- Made by tests/docs.rs from template/: UPDATE_DOCS=1 cargo test -p socket-labs-tests --test docs -->\n\n\
+         The files of `template/` at the repository root, as they are, so that the book has them\n\
+         too: the CI workflows and the platform bundles that the [platform pages](README.md)\n\
+         explain. Copy them from the repository; `tests/template.rs` runs them as the platforms\n\
+         do.\n",
+    );
+    let mut folder = Some(String::new());
+    for file in &files {
+        let dir = file.rsplit_once('/').map(|(d, _)| format!("{d}/"));
+        if dir != folder {
+            out.push_str(&format!("\n## {}\n", dir.as_deref().unwrap_or("template/")));
+            folder = dir;
+        }
+        let text = std::fs::read_to_string(template.join(file)).unwrap();
+        let language = match file.rsplit_once('.').map(|(_, e)| e) {
+            Some("yml") => "yaml",
+            Some("json") => "json",
+            Some("html") => "html",
+            Some("md") => "markdown",
+            Some("sh") => "sh",
+            _ if file.ends_with("Dockerfile") => "dockerfile",
+            _ if text.starts_with("#!") => "sh",
+            _ => "text",
+        };
+        out.push_str(&format!("\n### {file}\n\n```{language}\n{}", text));
+        if !text.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str("```\n");
+    }
+    out
+}
+
+#[test]
+fn the_books_copy_of_the_template_files_is_current() {
+    let page = root().join("docs/platforms/template-files.md");
+    let made = template_files_page();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&page, &made).unwrap();
+    }
+    let current = std::fs::read_to_string(&page).unwrap_or_default();
+    assert!(
+        current == made,
+        "docs/platforms/template-files.md is stale: UPDATE_DOCS=1 cargo test -p socket-labs-tests --test docs"
+    );
 }
 
 #[test]
 fn the_readme_says_how_to_build_and_open_the_book() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    assert!(readme.contains("mdbook build docs"), "README: how to build the book");
+    assert!(readme.contains("mdbook build "), "README: how to build the book");
     assert!(readme.contains("docs/book/index.html"), "README: where to open it");
 }
 
@@ -217,21 +318,21 @@ fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The built book (docs/book, made by `mdbook build docs` in .ci/run): every link
+/// The built book (docs/book, made by `mdbook build` in .ci/run): every link
 /// between its pages, and every `#anchor`, lands. Links out of the book to files of the
 /// repository (template/, ...) are checked in the Markdown above.
 #[test]
 fn the_built_book_has_no_broken_links() {
     let book = root().join("docs/book");
     let Ok(built) = std::fs::metadata(book.join("index.html")).and_then(|m| m.modified()) else {
-        eprintln!("docs/book is not built (mdbook build docs): its HTML is not checked");
+        eprintln!("docs/book is not built (mdbook build): its HTML is not checked");
         return;
     };
     let mut sources = Vec::new();
     markdown_files(&root().join("docs"), &mut sources);
     let stale = sources.iter().find(|p| std::fs::metadata(p).and_then(|m| m.modified()).is_ok_and(|m| m > built));
     if let Some(stale) = stale {
-        eprintln!("docs/book is older than {}: run mdbook build docs to check its HTML", stale.display());
+        eprintln!("docs/book is older than {}: run mdbook build to check its HTML", stale.display());
         return;
     }
     let mut pages = Vec::new();
@@ -241,16 +342,23 @@ fn the_built_book_has_no_broken_links() {
     for page in &pages {
         let html = std::fs::read_to_string(page).unwrap();
         for link in html_links(&html) {
-            if link.is_empty() || is_external(&link) || link.starts_with("javascript:") || link.starts_with("data:") {
+            // An absolute path (404.html's link home) depends on where the book is served.
+            if link.is_empty()
+                || is_external(&link)
+                || link.starts_with("javascript:")
+                || link.starts_with("data:")
+                || link.starts_with('/')
+            {
                 continue;
             }
             let link = link.split('?').next().unwrap_or("");
             let (path, anchor) = link.split_once('#').map_or((link, None), |(p, a)| (p, Some(a)));
             let file = if path.is_empty() { page.clone() } else { normalize(&page.parent().unwrap().join(path)) };
+            let shown = page.strip_prefix(&book).unwrap().display().to_string();
             if !file.starts_with(&book) {
+                broken.push(format!("{shown}: {link} (leaves the book)"));
                 continue;
             }
-            let shown = page.strip_prefix(&book).unwrap().display().to_string();
             // A folder is a page only with an index.html (a browser shows a listing).
             if !file.exists() || (file.is_dir() && !file.join("index.html").is_file()) {
                 broken.push(format!("{shown}: {link}"));
@@ -267,4 +375,5 @@ fn the_built_book_has_no_broken_links() {
         }
     }
     assert!(broken.is_empty(), "broken links in the built book:\n{}", broken.join("\n"));
+    assert!(!book.join("book.toml").exists(), "the book's configuration is not a page of it");
 }

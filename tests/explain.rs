@@ -109,6 +109,11 @@ fn free_port() -> u16 {
 
 /// `grader send --listen` and `grader send`, talking to each other.
 fn pair(proto: &str, addr: &str, replies: &[&str], texts: &[&str]) -> (String, String) {
+    pair_via(proto, addr, addr, replies, texts)
+}
+
+/// [`pair`] with the client naming the listener's address its own way (`to`).
+fn pair_via(proto: &str, addr: &str, to: &str, replies: &[&str], texts: &[&str]) -> (String, String) {
     let tmp = tempfile::tempdir().unwrap();
     let listener = grader_process(tmp.path())
         .args(["send", "--listen", proto, addr, "--wait", "200", "--timeout", "20"])
@@ -128,7 +133,7 @@ fn pair(proto: &str, addr: &str, replies: &[&str], texts: &[&str]) -> (String, S
     }
     // The client waits longer for each reply than the listener waits for the end of
     // each message before it answers.
-    let client = grader_command(tmp.path()).args(["send", proto, addr, "--wait", "2000"]).args(texts).output().unwrap();
+    let client = grader_command(tmp.path()).args(["send", proto, to, "--wait", "2000"]).args(texts).output().unwrap();
     let listened = listener.wait_with_output().unwrap();
     assert_eq!(client.status.code(), Some(0), "{}", String::from_utf8_lossy(&client.stderr));
     assert_eq!(listened.status.code(), Some(0), "{}", String::from_utf8_lossy(&listened.stderr));
@@ -153,6 +158,25 @@ fn send_speaks_udp_one_datagram_per_text() {
     assert!(client.contains(r#"> one datagram: "Mon""#), "{client}");
     assert!(client.contains(r#": "MON""#), "{client}");
     assert!(server.contains(r#": "Mon""#), "{server}");
+}
+
+/// `localhost` is a name: resolved, IPv4 first (the labs' programs use 127.0.0.1),
+/// for TCP and UDP.
+#[test]
+fn send_takes_a_host_name() {
+    let port = free_port();
+    let (client, server) =
+        pair_via("--tcp", &format!("127.0.0.1:{port}"), &format!("localhost:{port}"), &["6\\n"], &["1 2 3\\n"]);
+    assert!(client.contains(&format!("# connected to 127.0.0.1:{port}")), "{client}");
+    assert!(client.contains(r#"< "6\n""#) && server.contains(r#"< "1 2 3\n""#), "{client}\n{server}");
+    let port = free_port();
+    let (client, _) = pair_via("--udp", &format!("127.0.0.1:{port}"), &format!("localhost:{port}"), &["MON"], &["Mon"]);
+    assert!(client.contains(r#": "MON""#), "{client}");
+    for (target, says) in [("localhost", "not HOST:PORT"), ("localhost:99999", "not HOST:PORT")] {
+        let run = grader(&["send", "--tcp", target, "x"]);
+        assert_eq!(run.code(), 2, "{target}");
+        assert!(run.stderr().contains(says), "{target}: {}", run.stderr());
+    }
 }
 
 #[test]

@@ -77,7 +77,7 @@ fn render(report: &Value, grading: &str, args: &[&str]) -> (tempfile::TempDir, s
     (dir, output)
 }
 
-const ALL_FORMATS: &str = "json junit gradescope prairielearn github classroom tap human";
+const ALL_FORMATS: &str = "json junit gradescope prairielearn github classroom tap human html";
 
 fn every_format_to_files() -> Vec<String> {
     ALL_FORMATS.split(' ').flat_map(|f| ["--format".to_string(), format!("{f}={{dir}}/out.{f}")]).collect()
@@ -450,6 +450,60 @@ fn the_passing_score_decides_the_exit_status() {
     }
 }
 
+/// A noisy submission (a program that printed for ever, a reply of a megabyte) makes
+/// no format bigger than a small budget per check, and says what was cut; the JSON
+/// record keeps it all.
+#[test]
+fn every_format_has_a_size_budget_per_check() {
+    let mut report = sample_report();
+    let noisy = &mut report["checks"][1];
+    noisy["failure"]["got"] = json!("x".repeat(1_000_000));
+    noisy["failure"]["details"] = json!(["d".repeat(300_000), "e".repeat(300_000)]);
+    let events: Vec<Value> = (0..5_000)
+        .map(|n| json!({"at_ms": n, "kind": "output", "text": format!("{n:05} {}", "y".repeat(290))}))
+        .collect();
+    noisy["transcript"] = json!(events);
+    let args = every_format_to_files();
+    let (dir, out) = render(&report, "", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    for format in ALL_FORMATS.split(' ') {
+        let text = read(dir.path(), &format!("out.{format}"));
+        if format == "json" {
+            assert!(text.len() > 2_000_000, "the JSON record keeps everything");
+            continue;
+        }
+        assert!(text.len() < 40_000, "{format}: {} bytes", text.len());
+        let shown = match format {
+            "classroom" => {
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(text.trim()).expect("base64"))
+                    .unwrap()
+            }
+            _ => text,
+        };
+        if format != "human" {
+            assert!(shown.contains("bytes cut"), "{format} says what was cut:\n{shown}");
+        }
+    }
+    let junit = read(dir.path(), "out.junit");
+    assert!(junit.contains("00000 yyy") && junit.contains("04999 yyy"), "the start and the end of the transcript");
+    assert!(junit.contains("... 997952 bytes cut"), "got: 1 000 000 bytes less the 2048 shown");
+}
+
+/// A CI step that only publishes the report must not fail for the grade, which the
+/// grading step reports; a report that cannot be written still fails it.
+#[test]
+fn exit_zero_publishes_a_failing_report_without_failing_the_step() {
+    for flag in ["--exit-zero", "--no-fail"] {
+        let (dir, out) = render(&sample_report(), "", &["--format", "junit={dir}/junit.xml", flag]);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(read(dir.path(), "junit.xml").contains("<failure"), "the failures are still in the report");
+    }
+    let (_dir, out) = render(&sample_report(), "", &["--format", "junit={dir}/junit.xml"]);
+    assert_eq!(out.status.code(), Some(1), "without it, a failing report is exit 1");
+    let (_dir, out) = render(&sample_report(), "", &["--format", "junit=/nonexistent-dir/junit.xml", "--exit-zero"]);
+    assert_eq!(out.status.code(), Some(2), "a report that cannot be written is still an error");
+}
+
 #[test]
 fn a_bad_grading_file_or_format_is_a_clear_error() {
     for (grading, args, says) in [
@@ -496,4 +550,135 @@ fn one_run_writes_several_formats_and_keeps_the_summary_on_the_terminal() {
     // `--format json` alone still prints the report on stdout and nothing else.
     let run = grade_json(&["--solutions", "hello", "--check", "hello/server-replies", "--no-config"]);
     assert_eq!(run.json()["score"], 2);
+}
+
+/// A browser, when this machine has one (.ci/run installs chromium).
+fn chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// Runs headless Chromium on `page` with `args` (no network, a fresh profile); its
+/// stdout. Killed after a minute.
+fn headless(browser: &Path, page: &Path, args: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).ok();
+        text
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("chromium did not finish within 60 s");
+        }
+        // Polls the browser's exit; not a wait on a program under test.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    reader.join().unwrap()
+}
+
+/// The text a reader sees: the DOM's body without its tags, entities decoded.
+fn visible_text(dom: &str) -> String {
+    let body = dom.split("<body>").nth(1).unwrap_or(dom);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// The HTML report as a browser shows it: parsed by headless Chromium, a program's
+/// hostile output stays text (no element, no script ran), and the page reads as it
+/// should. Skipped, saying so, where no Chromium is installed.
+#[test]
+fn the_html_report_renders_in_a_browser() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "SKIPPED: no chromium on PATH, the HTML report is not rendered in a browser (apt-get install chromium)"
+        );
+        return;
+    };
+    let mut report = sample_report();
+    let hostile = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\"><b>bold</b>";
+    report["checks"][1]["failure"]["got"] = json!(format!("\"3.0\\n\" {hostile}"));
+    report["checks"][1]["transcript"][2]["text"] = json!(hostile);
+    let (dir, out) = render(&report, "", &["--format", "html={dir}/report.html"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("HTML report: ") && stderr.contains("report.html"), "it says where the page is: {stderr}");
+    let page = dir.path().join("report.html");
+    let dom = headless(&browser, &page, &["--dump-dom"]);
+    assert!(dom.contains("<title>socket-labs: 4/10</title>"), "no script ran, the title is the page's own:\n{dom}");
+    assert!(
+        !dom.contains("<script") && !dom.contains("<img") && !dom.contains("<b>bold"),
+        "hostile text is text:\n{dom}"
+    );
+    assert!(dom.contains("<section class=\"check fail\" id=\"check-hello-sum-integers\">"));
+    let text = visible_text(&dom);
+    for shown in [
+        "socket-labs report",
+        "score 4/10",
+        "hello/sum-integers",
+        "sum-server replied a float: 3.0",
+        "first difference at character",
+        "hint: read up to the newline: héllo",
+        "run only this check: cargo grade --check hello/sum-integers --seed 7 -v",
+        hostile,
+        "timeout: no reply within 2 s",
+    ] {
+        assert!(text.contains(shown), "the page shows {shown:?}:\n{text}");
+    }
+    // A screenshot at 1280 px wide: the page renders to pixels.
+    let shot = dir.path().join("shot.png");
+    headless(
+        &browser,
+        &page,
+        &[&format!("--screenshot={}", shot.display()), "--window-size=1280,1400", "--hide-scrollbars"],
+    );
+    let png = fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
+    // The screenshot in docs/formats is of the sample report (UPDATE_SAMPLES=1).
+    if std::env::var_os("UPDATE_SAMPLES").is_some() {
+        let sample = socket_labs_tests::root().join("docs/formats");
+        headless(
+            &browser,
+            &sample.join("report.html"),
+            &[
+                &format!("--screenshot={}", sample.join("report.png").display()),
+                "--window-size=1280,1400",
+                "--hide-scrollbars",
+            ],
+        );
+    }
 }

@@ -24,7 +24,7 @@ const CHECKS: [&str; 6] = [
 ];
 
 /// Each sample: the format and the file it is written to.
-const SAMPLES: [(&str, &str); 7] = [
+const SAMPLES: [(&str, &str); 8] = [
     ("human", "human.txt"),
     ("junit", "junit.xml"),
     ("gradescope", "gradescope.json"),
@@ -32,6 +32,7 @@ const SAMPLES: [(&str, &str); 7] = [
     ("github", "github-annotations.txt"),
     ("classroom", "classroom.txt"),
     ("tap", "results.tap"),
+    ("html", "report.html"),
 ];
 
 fn samples() -> PathBuf {
@@ -149,7 +150,9 @@ fn the_samples_in_docs_come_from_the_code() {
         .env("GITHUB_OUTPUT", tmp.path().join("github-output.txt"))
         .output()
         .unwrap();
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Nothing on stderr but where the HTML page is.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.lines().all(|l| l.starts_with("HTML report: ")), "{stderr}");
     let mut files: Vec<&str> = SAMPLES.iter().map(|(_, file)| *file).collect();
     files.extend(["github-summary.md", "github-output.txt"]);
     for file in files {

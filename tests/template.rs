@@ -223,6 +223,44 @@ fn the_grade_workflow_pins_the_grader_and_gives_the_submission_no_power() {
     assert!(!grade.contains("cargo grade") && !grade.contains("submission/target"), "{grade}");
 }
 
+/// GitHub's hardening guide: pin an action to a full commit id (a tag can be moved to
+/// other code), with its release in a comment. Every action, GitHub's own included:
+/// one rule without exceptions.
+#[test]
+fn every_action_is_pinned_to_a_full_commit_id() {
+    let dir = root().join("template/.github/workflows");
+    let mut seen = 0;
+    for entry in fs::read_dir(&dir).unwrap().flatten() {
+        let text = fs::read_to_string(entry.path()).unwrap();
+        for line in text.lines().map(str::trim) {
+            let Some(uses) = line.strip_prefix("uses:").or_else(|| line.strip_prefix("- uses:")) else {
+                continue;
+            };
+            seen += 1;
+            let (action, comment) = uses.split_once('#').unwrap_or((uses, ""));
+            let (name, reference) = action.trim().split_once('@').expect("action@ref");
+            assert!(
+                reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()),
+                "{}: {name} is pinned to {reference:?}, not a full commit id",
+                entry.path().display()
+            );
+            assert!(comment.trim().starts_with('v'), "{}: say which release {reference} is", entry.path().display());
+        }
+    }
+    assert!(seen >= 8, "every uses: line was read ({seen})");
+}
+
+/// Gradescope's image may have no package lists yet: update them before installing.
+#[test]
+fn the_gradescope_setup_updates_the_package_lists_before_installing() {
+    let text = fs::read_to_string(root().join("template/gradescope/setup.sh")).unwrap();
+    let commands: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.starts_with('#')).collect();
+    let update = commands.iter().position(|l| l.starts_with("apt-get update"));
+    let install = commands.iter().position(|l| l.contains("apt-get install")).expect("it installs packages");
+    assert!(update.is_some_and(|u| u < install), "apt-get update runs before apt-get install");
+    assert!(commands[install].contains("-y"), "never waits for an answer");
+}
+
 #[test]
 fn the_report_workflow_publishes_junit_without_running_the_submission() {
     let doc = workflow("grade-report.yml");

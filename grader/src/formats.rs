@@ -3,9 +3,11 @@
 //!
 //! [`Report`]: crate::report::Report
 
+pub mod budget;
 pub mod classroom;
 pub mod github;
 pub mod gradescope;
+pub mod html;
 pub mod junit;
 pub mod prairielearn;
 pub mod tap;

@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::registry::{find_check, LABS};
 use crate::report::{Report, Status};
 
-/// The gradebook's schema version.
-pub const GRADEBOOK_VERSION: u32 = 1;
+/// The gradebook's schema version. 2: `labs[]` holds the class's `mean` and `median`
+/// per lab instead of a `score` that was always 0.
+pub const GRADEBOOK_VERSION: u32 = 2;
 
 /// What became of one submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,12 +189,25 @@ fn student_of(path: &Path) -> String {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Gradebook {
     pub version: u32,
-    pub labs: Vec<LabScore>,
+    /// Each lab's maximum and how the graded students scored in it.
+    pub labs: Vec<LabStats>,
     /// Every check in any row, in the registry's order.
     pub checks: Vec<CheckInfo>,
     pub max_score: u32,
     pub students: Vec<Entry>,
     pub summary: Summary,
+}
+
+/// One lab across the class: its maximum, and the mean and median of the points of the
+/// graded students whose run included it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LabStats {
+    pub lab: String,
+    pub max_score: u32,
+    /// Graded students whose run included the lab.
+    pub students: usize,
+    pub mean: f64,
+    pub median: f64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -272,6 +286,18 @@ impl Gradebook {
         checks.sort_by_key(|c| order(&c.id));
         let lab_order = |name: &str| LABS.iter().position(|l| l.name == name).unwrap_or(usize::MAX);
         labs.sort_by_key(|l| lab_order(&l.lab));
+        let labs: Vec<LabStats> = labs
+            .into_iter()
+            .map(|lab| {
+                let scores: Vec<u32> = students
+                    .iter()
+                    .filter(|e| e.outcome == Outcome::Graded)
+                    .filter_map(|e| e.labs.iter().find(|l| l.lab == lab.lab).map(|l| l.score))
+                    .collect();
+                let (mean, median) = mean_median(scores.clone());
+                LabStats { lab: lab.lab, max_score: lab.max_score, students: scores.len(), mean, median }
+            })
+            .collect();
         let max_score = students.iter().map(|s| s.max_score).max().unwrap_or(0);
         let summary = summarize(&students, &checks);
         Gradebook { version: GRADEBOOK_VERSION, labs, checks, max_score, students, summary }
@@ -382,11 +408,7 @@ fn summarize(students: &[Entry], checks: &[CheckInfo]) -> Summary {
     let names = |outcome| students.iter().filter(|e| e.outcome == outcome).map(|e| e.student.clone()).collect();
     let mut scores: Vec<u32> = graded.iter().map(|e| e.score).collect();
     scores.sort_unstable();
-    let median = match scores.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => f64::from(scores[n / 2]),
-        n => (f64::from(scores[n / 2 - 1]) + f64::from(scores[n / 2])) / 2.0,
-    };
+    let (mean, median) = mean_median(scores.clone());
     let mut distribution: Vec<Bucket> =
         (0..10).map(|d| Bucket { label: format!("{}-{}%", d * 10, d * 10 + 9), students: 0 }).collect();
     distribution.push(Bucket { label: "100%".to_string(), students: 0 });
@@ -424,16 +446,23 @@ fn summarize(students: &[Entry], checks: &[CheckInfo]) -> Summary {
         errors: names(Outcome::Error),
         min: scores.first().copied().unwrap_or(0),
         median,
-        mean: if scores.is_empty() {
-            0.0
-        } else {
-            scores.iter().map(|&s| f64::from(s)).sum::<f64>() / scores.len() as f64
-        },
+        mean,
         max: scores.last().copied().unwrap_or(0),
         distribution,
         most_failed,
         problems,
     }
+}
+
+/// The mean and the median of some scores (0 and 0 for none).
+fn mean_median(mut scores: Vec<u32>) -> (f64, f64) {
+    scores.sort_unstable();
+    let median = match scores.len() {
+        0 => return (0.0, 0.0),
+        n if n % 2 == 1 => f64::from(scores[n / 2]),
+        n => (f64::from(scores[n / 2 - 1]) + f64::from(scores[n / 2])) / 2.0,
+    };
+    (scores.iter().map(|&s| f64::from(s)).sum::<f64>() / scores.len() as f64, median)
 }
 
 fn percent(part: u32, whole: u32) -> f64 {
@@ -455,10 +484,20 @@ fn status_name(status: Status) -> &'static str {
 }
 
 /// One CSV record (RFC 4180): fields with a comma, quote or line break are quoted.
+/// A field that a spreadsheet would take for a formula (a student named
+/// `=HYPERLINK(...)`, a program's message starting with `-`) gets a leading `'`, as
+/// OWASP's advice on CSV injection says: the cell then shows as text.
 fn csv_line(fields: &[String]) -> String {
     let quoted: Vec<String> = fields
         .iter()
-        .map(|f| if f.contains([',', '"', '\n', '\r']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.clone() })
+        .map(|f| {
+            let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{f}") } else { f.clone() };
+            if f.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f
+            }
+        })
         .collect();
     quoted.join(",") + "\r\n"
 }
@@ -575,6 +614,7 @@ mod tests {
     #[test]
     fn csv_fields_are_quoted_when_needed() {
         assert_eq!(csv_line(&["a,b".into(), "say \"hi\"".into(), "x".into()]), "\"a,b\",\"say \"\"hi\"\"\",x\r\n");
+        assert_eq!(csv_line(&["=1+2".into(), "-x,y".into(), "@a".into(), "a=b".into()]), "'=1+2,\"'-x,y\",'@a,a=b\r\n");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use anyhow::{bail, Context, Result};
 
-use crate::formats::{classroom, github, gradescope, junit, prairielearn, tap};
+use crate::formats::{budget, classroom, github, gradescope, html, junit, prairielearn, tap};
 use crate::grading::Grading;
 use crate::human::Human;
 use crate::report::Report;
@@ -29,9 +29,10 @@ pub enum Format {
     Github,
     Classroom,
     Tap,
+    Html,
 }
 
-const FORMATS: [(Format, &str); 8] = [
+const FORMATS: [(Format, &str); 9] = [
     (Format::Human, "human"),
     (Format::Json, "json"),
     (Format::Junit, "junit"),
@@ -40,6 +41,7 @@ const FORMATS: [(Format, &str); 8] = [
     (Format::Github, "github"),
     (Format::Classroom, "classroom"),
     (Format::Tap, "tap"),
+    (Format::Html, "html"),
 ];
 
 impl fmt::Display for Format {
@@ -202,6 +204,11 @@ impl Plan {
         if self.human_on_terminal() && !human_shown {
             write_human(&mut human.human(anstream::stdout(), report), report)?;
         }
+        // Every format but the JSON record within a size budget per check (the
+        // terminal, above, shows everything: -v is asked for).
+        let full = report;
+        let capped = budget::cap(report);
+        let report = &capped;
         for target in self.targets {
             let bytes = match target.format {
                 Format::Human => match target.dest {
@@ -212,11 +219,12 @@ impl Plan {
                         text
                     }
                 },
-                Format::Json => (serde_json::to_string_pretty(report)? + "\n").into_bytes(),
+                Format::Json => (serde_json::to_string_pretty(full)? + "\n").into_bytes(),
                 Format::Junit => junit::render(report)?.into_bytes(),
                 Format::Gradescope => gradescope::render(report, &grading.gradescope)?.into_bytes(),
                 Format::Prairielearn => prairielearn::render(report)?.into_bytes(),
                 Format::Tap => tap::render(report).into_bytes(),
+                Format::Html => html::render(report, &*human.reproduce).into_bytes(),
                 Format::Github => {
                     if let Some(path) = &ci.step_summary {
                         append(path, github::summary(report).as_bytes(), "GITHUB_STEP_SUMMARY")?;
@@ -237,7 +245,15 @@ impl Plan {
                     stdout.write_all(&bytes)?;
                     stdout.flush()?;
                 }
-                Dest::File(file) => file.write(&bytes)?,
+                Dest::File(file) => {
+                    let path = file.path.clone();
+                    file.write(&bytes)?;
+                    if target.format == Format::Html {
+                        // A page to open: say where it is (stderr, beside the human report).
+                        let shown = std::fs::canonicalize(&path).unwrap_or(path);
+                        eprintln!("HTML report: {}", shown.display());
+                    }
+                }
             }
         }
         Ok(())

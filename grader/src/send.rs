@@ -11,7 +11,7 @@
 //! names its interface (127.0.0.1 unless `--iface` says otherwise) and has TTL 1.
 
 use std::io::{self, ErrorKind, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -29,12 +29,12 @@ use crate::transcript::escape;
   grader send --listen --udp 239.192.0.1:5000           join a multicast group on 127.0.0.1, print its datagrams
   grader send --print 'ñandú\\n' | cargo run -p upper --bin tcp-upper-client   the bytes as a program's stdin")]
 pub struct SendArgs {
-    /// Talk TCP to HOST:PORT.
+    /// Talk TCP to HOST:PORT (HOST an address or a name such as localhost).
     #[arg(long, value_name = "HOST:PORT", conflicts_with = "udp", required_unless_present_any = ["udp", "print"])]
-    tcp: Option<SocketAddr>,
+    tcp: Option<String>,
     /// Talk UDP to HOST:PORT (a multicast group is sent to with TTL 1).
     #[arg(long, value_name = "HOST:PORT")]
-    udp: Option<SocketAddr>,
+    udp: Option<String>,
     /// Play the server instead: wait on HOST:PORT for one client (TCP) or datagrams
     /// (UDP; a multicast group is joined), and answer each thing it sends with the next
     /// TEXT.
@@ -76,20 +76,20 @@ pub fn run(args: &SendArgs) -> Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    match (args.tcp, args.udp) {
-        (Some(addr), _) => {
-            allowed(addr.ip())?;
-            if addr.ip().is_multicast() {
-                bail!("{addr} is a multicast group: multicast is UDP only (--udp)");
+    match (&args.tcp, &args.udp) {
+        (Some(target), _) => {
+            let addrs = resolve(target)?;
+            if addrs[0].ip().is_multicast() {
+                bail!("{} is a multicast group: multicast is UDP only (--udp)", addrs[0]);
             }
             if args.listen {
-                tcp_server(addr, &texts, args.half_close, limits, &mut out)?;
+                tcp_server(addrs[0], &texts, args.half_close, limits, &mut out)?;
             } else {
-                tcp_client(addr, &texts, args.half_close, limits, &mut out)?;
+                tcp_client(&addrs, &texts, args.half_close, limits, &mut out)?;
             }
         }
-        (None, Some(addr)) => {
-            allowed(addr.ip())?;
+        (None, Some(target)) => {
+            let addr = resolve(target)?[0];
             if args.listen {
                 udp_server(addr, args.iface, &texts, limits, &mut out)?;
             } else {
@@ -109,6 +109,29 @@ struct Limits {
     first: Duration,
 }
 
+/// The addresses of `HOST:PORT` (an address, or a name such as `localhost`) that this
+/// tool may talk to, IPv4 first: the labs' programs use 127.0.0.1 unless told
+/// otherwise, and `localhost` names ::1 too.
+fn resolve(target: &str) -> Result<Vec<SocketAddr>> {
+    let mut addrs: Vec<SocketAddr> = match target.parse::<SocketAddr>() {
+        Ok(addr) => vec![addr],
+        Err(_) => {
+            if target.rsplit_once(':').is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err()) {
+                bail!("{target:?} is not HOST:PORT (as 127.0.0.1:65432 or localhost:65432)");
+            }
+            target.to_socket_addrs().with_context(|| format!("cannot resolve {target}"))?.collect()
+        }
+    };
+    addrs.sort_by_key(|a| !a.is_ipv4());
+    addrs.dedup();
+    let Some(first) = addrs.first().copied() else { bail!("{target} names no address") };
+    addrs.retain(|a| allowed(a.ip()).is_ok());
+    if addrs.is_empty() {
+        allowed(first.ip()).with_context(|| format!("{target} is {first}"))?;
+    }
+    Ok(addrs)
+}
+
 /// The labs talk over loopback; multicast stays on the interface given, TTL 1.
 fn allowed(ip: IpAddr) -> Result<()> {
     if ip.is_loopback() || ip.is_multicast() {
@@ -117,15 +140,26 @@ fn allowed(ip: IpAddr) -> Result<()> {
     bail!("{ip} is not a loopback address: grader send talks to programs on this machine only (127.0.0.1, ::1)")
 }
 
+/// Connects to the first of `addrs` that accepts (a name may have several), then talks.
 fn tcp_client(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     texts: &[Vec<u8>],
     half_close: bool,
     limits: Limits,
     out: &mut impl Write,
 ) -> Result<()> {
-    let mut stream =
-        TcpStream::connect_timeout(&addr, limits.first).with_context(|| format!("cannot connect to {addr}"))?;
+    let mut connected = None;
+    for (i, addr) in addrs.iter().enumerate() {
+        match TcpStream::connect_timeout(addr, limits.first) {
+            Ok(stream) => {
+                connected = Some((stream, *addr));
+                break;
+            }
+            Err(e) if i + 1 == addrs.len() => return Err(e).with_context(|| format!("cannot connect to {addr}")),
+            Err(e) => writeln!(out, "# cannot connect to {addr} ({e}): trying {}", addrs[i + 1])?,
+        }
+    }
+    let Some((mut stream, addr)) = connected else { bail!("no address to connect to") };
     writeln!(out, "# connected to {addr} from {}", stream.local_addr()?)?;
     let mut open = true;
     if texts.is_empty() {
@@ -405,6 +439,16 @@ mod tests {
             let inner = &shown[1..shown.len() - 1];
             assert_eq!(unescape(inner).unwrap(), bytes, "{shown}");
         }
+    }
+
+    #[test]
+    fn a_host_name_resolves_to_loopback_ipv4_first() {
+        let addrs = resolve("localhost:65432").unwrap();
+        assert_eq!(addrs[0], "127.0.0.1:65432".parse::<SocketAddr>().unwrap(), "{addrs:?}");
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()));
+        assert_eq!(resolve("[::1]:7").unwrap(), ["[::1]:7".parse::<SocketAddr>().unwrap()]);
+        assert!(resolve("localhost").unwrap_err().to_string().contains("not HOST:PORT"));
+        assert!(format!("{:#}", resolve("192.0.2.1:80").unwrap_err()).contains("not a loopback address"));
     }
 
     #[test]
