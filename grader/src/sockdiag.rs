@@ -192,7 +192,7 @@ fn address(msg: &Msg) -> Option<SocketAddr> {
         libc::AF_INET6 => Ipv6Addr::from(msg.id.src).into(),
         _ => return None,
     };
-    Some(SocketAddr::new(ip, port))
+    Some(SocketAddr::new(crate::listening::unmapped(ip), port))
 }
 
 fn as_bytes<T: Copy>(value: &T) -> &[u8] {
