@@ -55,16 +55,30 @@ fn command(program: &str) -> Option<String> {
     Some(format!("{} {}", python(), file.display()))
 }
 
-/// The ids of the checks that start `role` (their names begin with the role's name).
+/// The ids of the checks that start `role`: those whose names begin with the role's
+/// name, and every check whose id has the same prefix (`server-`, `udp-server-`).
 fn checks_of(lab: &str, role: &str) -> Vec<String> {
     let list: Value = serde_json::from_str(&grader(&["list", "--json"]).stdout()).unwrap();
     let lab = list.as_array().unwrap().iter().find(|l| l["name"] == lab).expect("the lab is listed");
-    lab["checks"]
+    let all: Vec<(&str, &str)> = lab["checks"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["name"].as_str().unwrap().starts_with(&format!("{role} ")))
-        .map(|c| c["id"].as_str().unwrap().to_string())
+        .map(|c| (c["id"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    let prefix_of = |id: &str| -> Option<String> {
+        ["server-", "client-"].iter().find_map(|part| id.find(part).map(|at| id[..at + part.len()].to_string()))
+    };
+    let prefixes: Vec<String> = all
+        .iter()
+        .filter(|(_, name)| name.starts_with(&format!("{role} ")))
+        .filter_map(|(id, _)| prefix_of(id))
+        .collect();
+    all.iter()
+        .filter(|(id, name)| {
+            name.starts_with(&format!("{role} ")) || prefix_of(id).is_some_and(|p| prefixes.contains(&p))
+        })
+        .map(|(id, _)| id.to_string())
         .collect()
 }
 
@@ -84,6 +98,9 @@ fn words(check: &Value) -> String {
 #[rstest]
 #[case::java_udp_echo_server("echo", "udp-echo-server", "java:UDPServer", &[], "")]
 #[case::java_tcp_echo_server("echo", "tcp-echo-server", "java:TCPServer", &[], "")]
+#[case::chat_server_as_date_server("date", "date-server", "date/chat_server.py", &["server-rfc3339", "server-current-time", "server-waits-for-request", "server-any-request", "server-closes", "server-sequential-clients", "server-concurrent-clients", "server-silent-client"], "not a date and time")]
+#[case::speaks_first_never_reads("date", "date-server", "date/speaks_first.py", &["server-waits-for-request"], "without reading the request")]
+#[case::java_date_server_never_reads("date", "date-server", "java:DateServer", &["server-waits-for-request"], "without reading the request")]
 fn each_program_of_the_corpus_gets_its_verdict(
     #[case] lab: &str,
     #[case] role: &str,
