@@ -100,6 +100,7 @@ fn words(check: &Value) -> String {
 #[case::java_tcp_echo_server("echo", "tcp-echo-server", "java:TCPServer", &[], "")]
 #[case::chat_server_as_date_server("date", "date-server", "date/chat_server.py", &["server-rfc3339", "server-current-time", "server-waits-for-request", "server-any-request", "server-closes", "server-sequential-clients", "server-concurrent-clients", "server-silent-client"], "not a date and time")]
 #[case::speaks_first_never_reads("date", "date-server", "date/speaks_first.py", &["server-waits-for-request"], "without reading the request")]
+#[case::hello_reply_with_newline("hello", "hello-server", "hello/newline_server.py", &["server-replies", "server-two-messages"], "the reply ends with a newline the contract does not have")]
 #[case::java_date_server_never_reads("date", "date-server", "java:DateServer", &["server-waits-for-request"], "without reading the request")]
 fn each_program_of_the_corpus_gets_its_verdict(
     #[case] lab: &str,
