@@ -31,6 +31,8 @@ pub struct Conn {
     pending: Vec<u8>,
     /// What was last sent, quoted in failures.
     last_sent: Option<String>,
+    /// The program reset the connection (a read failed with ECONNRESET).
+    reset_seen: bool,
 }
 
 impl Conn {
@@ -45,7 +47,17 @@ impl Conn {
         // Each write of the grader leaves at once, as one segment where it fits: checks
         // that split or pace data rely on it.
         let _ = stream.set_nodelay(true);
-        Conn { stream, label, peer, watch, transcript, io_timeout, pending: Vec::new(), last_sent: None }
+        Conn {
+            stream,
+            label,
+            peer,
+            watch,
+            transcript,
+            io_timeout,
+            pending: Vec::new(),
+            last_sent: None,
+            reset_seen: false,
+        }
     }
 
     pub fn label(&self) -> &str {
@@ -163,6 +175,72 @@ impl Conn {
         }
     }
 
+    /// Waits, within the I/O deadline, until the program has read everything this
+    /// connection sent it: its end's receive queue is empty, as the kernel counts it
+    /// (sock_diag). A condition, not a pause: a check that splits its data calls it
+    /// between the pieces, so the program reads them separately however busy the
+    /// machine is. `Ok(false)` where the kernel cannot tell (no sock_diag), or when the
+    /// program's end is gone (it closed the connection); a failure when the bytes are
+    /// still unread at the deadline.
+    pub fn wait_peer_read(&mut self, what: &str) -> Result<bool, Failure> {
+        let (Ok(peer), Ok(local)) = (self.stream.peer_addr(), self.stream.local_addr()) else { return Ok(false) };
+        let deadline = Instant::now() + self.io_timeout;
+        let mut unread = 0;
+        let state = crate::deadline::poll_until(deadline, || match crate::sockdiag::unread(peer, local) {
+            Err(_) | Ok(None) => Some(false),
+            Ok(Some(0)) => Some(true),
+            Ok(Some(n)) => {
+                unread = n;
+                None
+            }
+        });
+        match state {
+            Some(read) => {
+                if read {
+                    self.transcript.note(format!("[{}] {} has read {what}", self.label, self.peer));
+                }
+                Ok(read)
+            }
+            None => Err(self.with_peer_state(
+                Failure::new(
+                    FailureKind::Timeout,
+                    format!("{} did not read {what} within {} s", self.peer, self.io_timeout.as_secs_f32()),
+                )
+                .got(format!("{unread} bytes still unread in its socket")),
+            )),
+        }
+    }
+
+    /// Whether the program reset the connection (a read failed with ECONNRESET).
+    pub fn was_reset(&self) -> bool {
+        self.reset_seen
+    }
+
+    /// Whether the program had read the request when it closed the connection: reads to
+    /// the end of the stream (what comes is kept for the caller) and tells an orderly
+    /// close from a reset. A program that closes a socket with unread data makes its
+    /// kernel send a reset instead of an orderly close, and one that had closed before
+    /// the request came answers it with a reset: either way the request was never read.
+    /// `Ok(true)` for an orderly close, `Ok(false)` for a reset; a failure on timeout.
+    pub fn closed_after_reading(&mut self) -> Result<bool, Failure> {
+        let deadline = Instant::now() + self.io_timeout;
+        loop {
+            match self.fill_or_eof(deadline) {
+                Ok(true) => {}
+                // A reset that came after the close (the request reached a program
+                // that had already closed) is left on the socket as its error.
+                Ok(false) => {
+                    // Whether the request got its acknowledgement or its reset is
+                    // settled at once on loopback; waited for, not assumed.
+                    crate::deadline::poll_until(deadline, || sent_data_settled(&self.stream).then_some(()));
+                    return Ok(matches!(self.stream.take_error(), Ok(None)));
+                }
+                Err(_) if self.reset_seen => return Ok(false),
+                Err(f) => return Err(f),
+            }
+        }
+    }
+
     /// Asserts that nothing arrives for `window`: used where sending early is the bug
     /// (a client that does not wait for a reply). A correct program never sends here,
     /// so this can only catch a wrong one; it never makes a correct one fail.
@@ -207,7 +285,13 @@ impl Conn {
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Err(self.timeout()),
             Err(e) if e.kind() == ErrorKind::Interrupted => Ok(true),
-            Err(e) => Err(self.io_failure(e, "receiving")),
+            Err(e) => {
+                if e.kind() == ErrorKind::ConnectionReset {
+                    self.reset_seen = true;
+                    self.transcript.note(format!("[{}] {} reset the connection", self.label, self.peer));
+                }
+                Err(self.io_failure(e, "receiving"))
+            }
         }
     }
 
@@ -277,6 +361,35 @@ impl Conn {
             }
             None => failure,
         }
+    }
+}
+
+/// Whether everything sent on `stream` has been acknowledged by the other end, or the
+/// connection was reset (Linux: TCP_INFO); true where that cannot be known.
+fn sent_data_settled(stream: &TcpStream) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        const TCP_CLOSE: u8 = 7;
+        // SAFETY: tcp_info is plain data, filled by the kernel up to `len` bytes.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        // SAFETY: getsockopt writes at most `len` bytes into `info`.
+        let got = unsafe {
+            libc::getsockopt(
+                stream.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        got != 0 || info.tcpi_unacked == 0 || info.tcpi_state == TCP_CLOSE
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = stream;
+        true
     }
 }
 

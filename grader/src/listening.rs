@@ -43,13 +43,25 @@ struct Entry {
     inode: u64,
 }
 
+/// An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) as the IPv4 address it stands for.
+/// The JVM opens dual-stack IPv6 sockets: a Java server bound to 127.0.0.1 shows in the
+/// kernel's tables as `::ffff:127.0.0.1`, and receives what is sent to 127.0.0.1.
+pub fn unmapped(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V4(_) => ip,
+    }
+}
+
 /// Whether something is listening (TCP) or bound (UDP) on `port` at `host` or at the
-/// wildcard address, which also receives what is sent to `host`.
+/// wildcard address, which also receives what is sent to `host`. Addresses are compared
+/// with IPv4-mapped ones [`unmapped`].
 pub fn is_ready(proto: Proto, host: IpAddr, port: u16) -> bool {
+    let host = unmapped(host);
     match method() {
         Method::ProcNet => ready_entries(proto)
             .iter()
-            .any(|e| e.addr.port() == port && (e.addr.ip() == host || e.addr.ip().is_unspecified())),
+            .any(|e| e.addr.port() == port && (unmapped(e.addr.ip()) == host || e.addr.ip().is_unspecified())),
         Method::BindProbe => bind_probe(proto, SocketAddr::new(host, port)),
     }
 }
@@ -154,8 +166,7 @@ fn parse_socket_addr(field: &str) -> Option<SocketAddr> {
             for i in 0..4 {
                 bytes[i * 4..i * 4 + 4].copy_from_slice(&word(i)?);
             }
-            let v6 = Ipv6Addr::from(bytes);
-            v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4)
+            unmapped(Ipv6Addr::from(bytes).into())
         }
         _ => return None,
     };
@@ -241,6 +252,27 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    /// The JVM's dual-stack sockets: bound to 127.0.0.1, listed as ::ffff:127.0.0.1.
+    #[test]
+    fn an_ipv4_mapped_listener_is_ready_at_its_ipv4_address() {
+        assert_eq!(unmapped("::ffff:127.0.0.1".parse().unwrap()), "127.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(unmapped("::1".parse().unwrap()), "::1".parse::<IpAddr>().unwrap());
+        let Ok(socket) = Socket::new(Domain::IPV6, Type::STREAM, Some(Protocol::TCP)) else { return };
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:0".parse().unwrap();
+        if socket.set_only_v6(false).is_err() || socket.bind(&mapped.into()).is_err() {
+            eprintln!("no dual-stack IPv6 sockets here");
+            return;
+        }
+        socket.listen(8).unwrap();
+        let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+        assert!(is_ready(Proto::Tcp, "127.0.0.1".parse().unwrap(), port));
+        if method() == Method::ProcNet {
+            let own_group = crate::proctable::state_and_group(std::process::id()).unwrap().1;
+            let addrs = addresses_of_group(Proto::Tcp, own_group);
+            assert!(addrs.contains(&SocketAddr::new("127.0.0.1".parse().unwrap(), port)), "{addrs:?}");
+        }
     }
 
     #[test]

@@ -87,27 +87,48 @@ pub fn accept_queue(port: u16) -> io::Result<u32> {
     Ok(listed(Proto::Tcp)?.iter().filter(|s| s.addr.port() == port).map(|s| s.queued).sum())
 }
 
+/// The bytes that the program at `server` has not read yet of what the grader's
+/// connection from `client` sent it: the receive queue of the program's end of that
+/// TCP connection, as the kernel counts it. `None` when that end is gone (closed by the
+/// program, or reset). A program that answers without ever reading its request leaves
+/// it here; one that reads it empties it, whatever the timing.
+pub fn unread(server: SocketAddr, client: SocketAddr) -> io::Result<Option<u32>> {
+    let mut found = Vec::new();
+    for family in [libc::AF_INET, libc::AF_INET6] {
+        dump(Proto::Tcp, family as u8, !(1 << TCP_LISTEN), &mut found)?;
+    }
+    Ok(found.iter().find(|s| s.addr.port() == server.port() && s.peer_port == client.port()).map(|s| s.queued))
+}
+
 /// One socket of a dump.
 struct Listed {
     addr: SocketAddr,
+    /// The port at the other end of a connected socket (0 for a listening one).
+    peer_port: u16,
     inode: u64,
-    /// `idiag_rqueue`: for a listening socket, the connections waiting for accept().
+    /// `idiag_rqueue`: for a listening socket, the connections waiting for accept();
+    /// for a connected one, the bytes received and not read yet.
     queued: u32,
 }
 
 fn listed(proto: Proto) -> io::Result<Vec<Listed>> {
     let mut found = Vec::new();
+    let states = match proto {
+        Proto::Tcp => 1 << TCP_LISTEN,
+        // A bound UDP socket is in state CLOSE, or ESTABLISHED once connect()ed: all.
+        Proto::Udp => u32::MAX,
+    };
     for family in [libc::AF_INET, libc::AF_INET6] {
-        dump(proto, family as u8, &mut found)?;
+        dump(proto, family as u8, states, &mut found)?;
     }
     Ok(found)
 }
 
-fn dump(proto: Proto, family: u8, found: &mut Vec<Listed>) -> io::Result<()> {
-    let (protocol, states) = match proto {
-        Proto::Tcp => (libc::IPPROTO_TCP as u8, 1 << TCP_LISTEN),
-        // A bound UDP socket is in state CLOSE, or ESTABLISHED once connect()ed: all.
-        Proto::Udp => (libc::IPPROTO_UDP as u8, u32::MAX),
+/// Appends the sockets of one family whose state is in the bit set `states`.
+fn dump(proto: Proto, family: u8, states: u32, found: &mut Vec<Listed>) -> io::Result<()> {
+    let protocol = match proto {
+        Proto::Tcp => libc::IPPROTO_TCP as u8,
+        Proto::Udp => libc::IPPROTO_UDP as u8,
     };
     // SAFETY: a plain socket(2) call; the descriptor is owned at once.
     let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, NETLINK_SOCK_DIAG) };
@@ -174,7 +195,8 @@ fn dump(proto: Proto, family: u8, found: &mut Vec<Listed>) -> io::Result<()> {
                 SOCK_DIAG_BY_FAMILY if len >= size_of::<NlMsgHdr>() + size_of::<Msg>() => {
                     let msg: Msg = from_bytes(&rest[size_of::<NlMsgHdr>()..len]);
                     if let Some(addr) = address(&msg) {
-                        found.push(Listed { addr, inode: u64::from(msg.inode), queued: msg.rqueue });
+                        let peer_port = u16::from_be_bytes(msg.id.dport);
+                        found.push(Listed { addr, peer_port, inode: u64::from(msg.inode), queued: msg.rqueue });
                     }
                 }
                 _ => {}
@@ -192,7 +214,7 @@ fn address(msg: &Msg) -> Option<SocketAddr> {
         libc::AF_INET6 => Ipv6Addr::from(msg.id.src).into(),
         _ => return None,
     };
-    Some(SocketAddr::new(ip, port))
+    Some(SocketAddr::new(crate::listening::unmapped(ip), port))
 }
 
 fn as_bytes<T: Copy>(value: &T) -> &[u8] {
@@ -249,6 +271,12 @@ mod tests {
         assert_eq!(accept_queue(addr.port()).unwrap(), 2);
         let _accepted = listener.accept().unwrap();
         assert_eq!(accept_queue(addr.port()).unwrap(), 1);
+        // What a connection sent and the accepting end did not read yet.
+        let mut client = &waiting[0];
+        std::io::Write::write_all(&mut client, b"12345").unwrap();
+        let local = client.local_addr().unwrap();
+        let queued = (0..1000).find_map(|_| unread(addr, local).unwrap().filter(|&n| n == 5));
+        assert_eq!(queued, Some(5));
         drop(waiting);
         drop(listener);
         assert!(!sockets(Proto::Tcp).unwrap().iter().any(|(a, _)| *a == addr), "a closed listener is gone");

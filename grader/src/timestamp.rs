@@ -242,7 +242,31 @@ pub fn ask_time(c: &mut Conn, request: &str) -> Result<TimeReply, Failure> {
     let before = unix_now();
     c.send_line(request)?;
     let line = c.read_line()?;
+    if !is_a_time(&line) {
+        // The role's content, in every check: a server that answers every line with the
+        // same words (a chat server's `Enter your name:`) has the shape of one, not the job.
+        return Err(Failure::mismatch(format!("{} replied something that is not a date and time", c.peer()))
+            .sent(escape(format!("{request}\n").as_bytes()))
+            .expected(EXPECTED_FORMAT)
+            .got(escape(format!("{line}\n").as_bytes()))
+            .with_hint("whatever the request says, the reply is one line: the current date and time (2026-11-21T23:25:51+00:00), nothing else"));
+    }
     Ok(TimeReply { line, before, after: unix_now() })
+}
+
+/// Whether a reply line is a date and time at all: RFC 3339, a well-known format
+/// ([`recognise`]), or at least a time of day (`23:25`) beside more digits. The format
+/// is checked elsewhere (server-rfc3339); this tells a date from anything else.
+pub fn is_a_time(line: &str) -> bool {
+    let t = line.trim();
+    if parse(t).is_ok() || recognise(t).is_some() {
+        return true;
+    }
+    let bytes = t.as_bytes();
+    let clock = bytes
+        .windows(4)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit());
+    clock && bytes.iter().filter(|b| b.is_ascii_digit()).count() >= 6
 }
 
 /// The usual hints for a date reply that did not come.

@@ -12,6 +12,7 @@ use crate::conn::Conn;
 use crate::harness::Harness;
 use crate::outcome::{CheckResult, Failure, FailureKind::*, Hint};
 use crate::registry::{Check, Lab, Role};
+use crate::transcript::escape;
 
 pub const LAB: Lab = Lab {
     name: "hello",
@@ -122,7 +123,28 @@ fn server_replies(h: &mut Harness) -> CheckResult {
     c.send("Hello world")?;
     c.expect_exact(&reply_to("Hello world"))
         .hint_on(Closed, "read the client's message and write the reply before closing the connection")
-        .hint(r#"the reply is exactly  I got "<what you read>" from you and I am sending it back.  with no newline"#)
+        .hint(r#"the reply is exactly  I got "<what you read>" from you and I am sending it back.  with no newline"#)?;
+    // Anything after the reply, seen for sure: the grader closes its sending side, the
+    // server reads the end and closes, and every byte it wrote before is here by then.
+    c.shutdown_write();
+    match c.expect_closed() {
+        Err(f) if f.kind == Mismatch => {
+            let extra = c.take_pending();
+            let newline = extra == b"\n" || extra == b"\r\n";
+            let summary = if newline {
+                "the reply ends with a newline the contract does not have"
+            } else {
+                "hello-server sent more than the reply"
+            };
+            Err(Failure::mismatch(summary)
+                .sent("Hello world")
+                .expected(escape(reply_to("Hello world").as_bytes()))
+                .got(escape(&[reply_to("Hello world").as_bytes(), &extra].concat()))
+                .with_hint(r#"send exactly  I got "<what you read>" from you and I am sending it back.  and nothing after it: no \n (the hello protocol has no newline; the client prints what it reads)"#))
+        }
+        // Closed; or kept open after the client's end, or reset: other checks' business.
+        _ => Ok(()),
+    }
 }
 
 fn server_two_messages(h: &mut Harness) -> CheckResult {
@@ -131,7 +153,11 @@ fn server_two_messages(h: &mut Harness) -> CheckResult {
     let mut c = server.connect()?;
     for text in [&first, &second] {
         c.send(text)?;
-        c.expect_exact(&reply_to(text)).hint_on(Closed, SINGLE_READ).hint_on(Timeout, SINGLE_READ)?;
+        c.expect_exact(&reply_to(text))
+            .hint_on(Closed, SINGLE_READ)
+            .hint_on(Timeout, SINGLE_READ)
+            .hint_on(Refused, SINGLE_READ)
+            .hint_on(Mismatch, r#"each reply is exactly  I got "<what you read>" from you and I am sending it back.  with nothing before or after it: a reply that starts with \n has the newline the previous reply ended with"#)?;
     }
     Ok(())
 }

@@ -2,8 +2,11 @@
 //!
 //! What it must do (the grader checks exactly this):
 //! - listen on TCP `--host`:`--port` (default 127.0.0.1:12000);
-//! - for each connection: read one request line (up to `\n`; `\r\n` is accepted too),
-//!   reply it uppercased as one line ending in `\n`, then close the connection;
+//! - for each connection: read one request, reply it uppercased as one line ending in
+//!   `\n`, then close the connection. A request ends at `\n` (`\r\n` is accepted too),
+//!   at the client's half-close, or, from a client that sends no newline and waits (the
+//!   lecture's Python TCPClient), once it is whole UTF-8 text and nothing more has come
+//!   for a moment (about 0.2 s);
 //! - uppercase Unicode-aware: `ñandú` becomes `ÑANDÚ`, not only a to z;
 //! - serve client after client until stopped with Ctrl-C: a request that is not UTF-8
 //!   gets an error line, and never stops the server.
@@ -35,9 +38,11 @@ fn serve(host: &str, port: u16) {
     //         to stderr and exit with status 1.
     // TODO 2: loop over listener.incoming(). (Serving each client in a thread of its own,
     //         std::thread::spawn, makes it the lecture's "concurrent server".)
-    // TODO 3: read the request line with a std::io::BufReader and read_until(b'\n'): a
-    //         line may arrive in pieces, even cut inside a character, so one read() is
-    //         not a line. Then decode it with std::str::from_utf8.
+    // TODO 3: read the request: gather bytes with stream.read() into a Vec until a b'\n'
+    //         or the end of the stream (read returns 0). A line may arrive in pieces, even
+    //         cut inside a character, so one read() is not a line. For the lecture's
+    //         client (no newline): once some bytes came, set_read_timeout(Some(200 ms));
+    //         a read that times out ends the request if std::str::from_utf8 accepts it.
     // TODO 4: reply text.trim_end().to_uppercase() followed by "\n" (write_all), or an
     //         "ERR ..." line if the bytes are not UTF-8; then let the stream drop, which
     //         closes the connection.
