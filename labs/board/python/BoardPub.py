@@ -26,12 +26,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"BoardPub: TODO step 1: {what} (see the TODO steps in labs/board/python/BoardPub.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: build the command: CREATE <topic>, or POST <topic> <the message words joined by
@@ -39,7 +33,12 @@ def main():
     # TODO 2: connect to (args.host, args.port), send it with \n, read the reply line.
     # TODO 3: print the reply; return 1 if it starts with ERR, else 0.
     # TODO 4: no server, no reply: one line to stderr and return 1.
-    todo(f"send {args.action} {args.topic} to {args.host}:{args.port}")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"BoardPub: TODO step 1: send {args.action} {args.topic} to {args.host}:{args.port} "
+        "(see the TODO steps in labs/board/python/BoardPub.py)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,12 +24,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"CalcClient: TODO step 1: {what} (see the TODO steps in labs/calc/python/CalcClient.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: the requests are the arguments, or with none, each non-empty line of stdin.
@@ -38,7 +32,12 @@ def main():
     # TODO 3: --udp: send each request as one datagram; wait 1 s for the reply and send again,
     #         4 tries in all, then give up.
     # TODO 4: no server, no reply, giving up: one line to stderr and return 1.
-    todo(f"send the requests to {args.host}:{args.port}")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"CalcClient: TODO step 1: send the requests to {args.host}:{args.port} "
+        "(see the TODO steps in labs/calc/python/CalcClient.py)"
+    )
 
 
 if __name__ == "__main__":

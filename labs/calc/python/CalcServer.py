@@ -26,12 +26,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"CalcServer: TODO step 1: {what} (see the TODO steps in labs/calc/python/CalcServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: answer(request): split on whitespace into <op> <a> <b>; op one of + - * / % ^;
@@ -44,7 +38,12 @@ def main():
     #         too long, reply ERR) reply one datagram to its sender; strip a trailing \n;
     #         an empty datagram gets ERR too.
     # TODO 4: nothing a client sends may stop the server: bad requests get ERR replies.
-    todo(f"serve the calculator on {args.host}:{args.port}")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"CalcServer: TODO step 1: serve the calculator on {args.host}:{args.port} "
+        "(see the TODO steps in labs/calc/python/CalcServer.py)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,19 +20,18 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"DateClient: TODO step 1: {what} (see the TODO steps in labs/date/python/DateClient.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: connect to (args.host, args.port) (socket.create_connection, timeout=5).
     # TODO 2: send the line  What time is it?\n
     # TODO 3: read the reply line (sock.makefile("rb").readline()) and print it as it is.
     # TODO 4: on any OSError, or no reply, print one line to stderr and return 1.
-    todo(f"ask {args.host}:{args.port} for the time")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"DateClient: TODO step 1: ask {args.host}:{args.port} for the time "
+        "(see the TODO steps in labs/date/python/DateClient.py)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,12 +22,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"DateServer: TODO step 1: {what} (see the TODO steps in labs/date/python/DateServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: listen on (args.host, args.port) and accept clients forever.
@@ -37,7 +31,12 @@ def main():
     #         closes first gets nothing.
     # TODO 4: reply one line, the time in RFC 3339 with seconds:
     #         datetime.now().astimezone().isoformat(timespec="seconds") + "\n", then close.
-    todo(f"listen on {args.host}:{args.port} and tell each client the time")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"DateServer: TODO step 1: listen on {args.host}:{args.port} and tell each client the time "
+        "(see the TODO steps in labs/date/python/DateServer.py)"
+    )
 
 
 if __name__ == "__main__":

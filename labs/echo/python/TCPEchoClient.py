@@ -22,12 +22,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"TCPEchoClient: TODO step 1: {what} (see the TODO steps in labs/echo/python/TCPEchoClient.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: connect to (args.host, args.port) (socket.create_connection, timeout=5).
@@ -35,7 +29,12 @@ def main():
     #         whole echo (as many bytes as you sent) is back: it may come in pieces.
     # TODO 3: print  Received: <reply>  for each.
     # TODO 4: on any OSError, print one line to stderr and return 1.
-    todo(f"send each word to {args.host}:{args.port} and print each echo")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"TCPEchoClient: TODO step 1: send each word to {args.host}:{args.port} and print each echo "
+        "(see the TODO steps in labs/echo/python/TCPEchoClient.py)"
+    )
 
 
 if __name__ == "__main__":

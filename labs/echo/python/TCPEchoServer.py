@@ -19,18 +19,17 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"TCPEchoServer: TODO step 1: {what} (see the TODO steps in labs/echo/python/TCPEchoServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: listen on (args.host, args.port) and accept clients one after another, forever.
     # TODO 2: for each client, recv() until b"" and sendall() every read back unchanged.
     # TODO 3: an error with one client must not stop the server.
-    todo(f"listen on {args.host}:{args.port} and echo")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"TCPEchoServer: TODO step 1: listen on {args.host}:{args.port} and echo "
+        "(see the TODO steps in labs/echo/python/TCPEchoServer.py)"
+    )
 
 
 if __name__ == "__main__":

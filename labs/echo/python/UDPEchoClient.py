@@ -23,12 +23,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"UDPEchoClient: TODO step 1: {what} (see the TODO steps in labs/echo/python/UDPEchoClient.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: make a UDP socket and connect() it to (args.host, args.port): it then hears only
@@ -37,7 +31,12 @@ def main():
     #         (settimeout(1.0)); on socket.timeout send it again; give up after 3 tries.
     # TODO 3: print  Received: <reply>  for each.
     # TODO 4: giving up, or any OSError: one line to stderr and return 1.
-    todo(f"send each word to {args.host}:{args.port} over UDP")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"UDPEchoClient: TODO step 1: send each word to {args.host}:{args.port} over UDP "
+        "(see the TODO steps in labs/echo/python/UDPEchoClient.py)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,18 +19,17 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"UDPEchoServer: TODO step 1: {what} (see the TODO steps in labs/echo/python/UDPEchoServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: make a UDP socket (socket.SOCK_DGRAM) and bind it to (args.host, args.port).
     # TODO 2: loop: data, sender = recvfrom(65535) (smaller buffers cut big datagrams), then
     #         sendto(data, sender): each reply goes to its own datagram's sender.
-    todo(f"bind UDP {args.host}:{args.port} and echo datagrams")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"UDPEchoServer: TODO step 1: bind UDP {args.host}:{args.port} and echo datagrams "
+        "(see the TODO steps in labs/echo/python/UDPEchoServer.py)"
+    )
 
 
 if __name__ == "__main__":

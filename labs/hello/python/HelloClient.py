@@ -22,12 +22,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"HelloClient: TODO step 1: {what} (see the TODO steps in labs/hello/python/HelloClient.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: connect to (args.host, args.port) with socket.create_connection(..., timeout=5).
@@ -37,7 +31,12 @@ def main():
     #         recv() until you have that many bytes.
     # TODO 3: print  Server says: <reply>  for each reply.
     # TODO 4: on any OSError (no server, timeout), print one line to stderr and return 1.
-    todo(f"connect to {args.host}:{args.port}, send each message and print each reply")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"HelloClient: TODO step 1: connect to {args.host}:{args.port}, send each message and print each reply "
+        "(see the TODO steps in labs/hello/python/HelloClient.py)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,12 +20,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"HelloServer: TODO step 1: {what} (see the TODO steps in labs/hello/python/HelloServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: make a listening TCP socket bound to (args.host, args.port): socket.create_server().
@@ -37,7 +31,12 @@ def main():
     #         (build it from bytes: b'I got "' + data + b'" from you and I am sending it back.')
     # TODO 4: an error with one client (OSError: a reset connection) must not stop the server:
     #         print it to stderr and go on to the next client.
-    todo(f"listen on {args.host}:{args.port} and reply to every read")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"HelloServer: TODO step 1: listen on {args.host}:{args.port} and reply to every read "
+        "(see the TODO steps in labs/hello/python/HelloServer.py)"
+    )
 
 
 if __name__ == "__main__":

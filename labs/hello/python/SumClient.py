@@ -22,12 +22,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"SumClient: TODO step 1: {what} (see the TODO steps in labs/hello/python/SumClient.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: connect to (args.host, args.port) (socket.create_connection, timeout=5).
@@ -35,7 +29,12 @@ def main():
     # TODO 3: read the reply up to its "\n" (sock.makefile("rb").readline()) and print it
     #         without the newline.
     # TODO 4: on any OSError, or no reply, print one line to stderr and return 1.
-    todo(f"send {args.numbers} to {args.host}:{args.port} and print the reply")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"SumClient: TODO step 1: send {args.numbers} to {args.host}:{args.port} and print the reply "
+        "(see the TODO steps in labs/hello/python/SumClient.py)"
+    )
 
 
 if __name__ == "__main__":

@@ -25,12 +25,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"LoggingDateServer: TODO step 1: {what} (see the TODO steps in labs/logging/python/LoggingDateServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: at start, find the highest N of the log<N>.txt files already in args.log_dir: the
@@ -42,7 +36,12 @@ def main():
     #         write log<N>.txt holding  <time> <client-ip>:<client-port> <request>  (open mode
     #         "x" fails rather than overwrite).
     # TODO 5: only then reply the time (RFC 3339, as DateServer.py) and close.
-    todo(f"serve the time on {args.host}:{args.port} and log each request in {args.log_dir}")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"LoggingDateServer: TODO step 1: serve the time on {args.host}:{args.port} and log each request in {args.log_dir} "
+        "(see the TODO steps in labs/logging/python/LoggingDateServer.py)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,12 +20,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"ThreadedServer: TODO step 1: {what} (see the TODO steps in labs/threaded/python/ThreadedServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: listen on (args.host, args.port) with a long accept queue (backlog=512).
@@ -33,7 +27,12 @@ def main():
     #         client never holds up the others.
     # TODO 3: in the thread: for every read, sendall(b"Server message: " + data) until the client
     #         closes; an OSError ends this client only.
-    todo(f"listen on {args.host}:{args.port} and serve many clients at once")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"ThreadedServer: TODO step 1: listen on {args.host}:{args.port} and serve many clients at once "
+        "(see the TODO steps in labs/threaded/python/ThreadedServer.py)"
+    )
 
 
 if __name__ == "__main__":

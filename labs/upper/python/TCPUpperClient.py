@@ -20,19 +20,18 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"TCPUpperClient: TODO step 1: {what} (see the TODO steps in labs/upper/python/TCPUpperClient.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: read one line from stdin (sys.stdin.readline()), no prompt.
     # TODO 2: connect to (args.host, args.port) and send it with "\n".
     # TODO 3: read the reply line (it may come in pieces) and print  From Server: <reply>.
     # TODO 4: no server, or a close without a reply: one line to stderr and return 1.
-    todo(f"send a line to {args.host}:{args.port} and print the reply")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"TCPUpperClient: TODO step 1: send a line to {args.host}:{args.port} and print the reply "
+        "(see the TODO steps in labs/upper/python/TCPUpperClient.py)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,12 +20,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"TCPUpperServer: TODO step 1: {what} (see the TODO steps in labs/upper/python/TCPUpperServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: listen on (args.host, args.port) and accept clients one after another, forever.
@@ -33,7 +27,12 @@ def main():
     #         even a UTF-8 character, may be split across reads. Decode it only when whole.
     # TODO 3: reply it .upper()ed with "\n", then close; bytes that are not UTF-8 get an ERR
     #         reply, and the server goes on.
-    todo(f"listen on {args.host}:{args.port} and reply lines uppercased")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"TCPUpperServer: TODO step 1: listen on {args.host}:{args.port} and reply lines uppercased "
+        "(see the TODO steps in labs/upper/python/TCPUpperServer.py)"
+    )
 
 
 if __name__ == "__main__":

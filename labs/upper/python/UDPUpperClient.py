@@ -21,19 +21,18 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"UDPUpperClient: TODO step 1: {what} (see the TODO steps in labs/upper/python/UDPUpperClient.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: read one line from stdin.
     # TODO 2: send it as one datagram to (args.host, args.port) from a connected UDP socket.
     # TODO 3: wait for the reply with a timeout (1 s), send again, give up after 3 tries.
     # TODO 4: print  From Server: <reply>; giving up or any OSError: one line to stderr, return 1.
-    todo(f"send a line to {args.host}:{args.port} over UDP")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"UDPUpperClient: TODO step 1: send a line to {args.host}:{args.port} over UDP "
+        "(see the TODO steps in labs/upper/python/UDPUpperClient.py)"
+    )
 
 
 if __name__ == "__main__":

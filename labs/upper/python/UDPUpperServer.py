@@ -20,18 +20,17 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"UDPUpperServer: TODO step 1: {what} (see the TODO steps in labs/upper/python/UDPUpperServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: make a UDP socket and bind it to (args.host, args.port).
     # TODO 2: loop: data, sender = recvfrom(65535); reply data.decode().upper() to sender
     #         (ERR for bytes that are not UTF-8).
-    todo(f"bind UDP {args.host}:{args.port} and reply datagrams uppercased")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"UDPUpperServer: TODO step 1: bind UDP {args.host}:{args.port} and reply datagrams uppercased "
+        "(see the TODO steps in labs/upper/python/UDPUpperServer.py)"
+    )
 
 
 if __name__ == "__main__":

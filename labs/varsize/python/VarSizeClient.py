@@ -23,12 +23,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"VarSizeClient: TODO step 1: {what} (see the TODO steps in labs/varsize/python/VarSizeClient.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: read all of stdin as bytes: sys.stdin.buffer.read().
@@ -38,7 +32,12 @@ def main():
     #         it may come in many pieces.
     # TODO 4: write the reply's payload to sys.stdout.buffer byte for byte.
     # TODO 5: on any OSError, print one line to stderr and return 1.
-    todo(f"send stdin to {args.host}:{args.port} as one message and print the reply")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"VarSizeClient: TODO step 1: send stdin to {args.host}:{args.port} as one message and print the reply "
+        "(see the TODO steps in labs/varsize/python/VarSizeClient.py)"
+    )
 
 
 if __name__ == "__main__":

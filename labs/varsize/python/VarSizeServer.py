@@ -24,12 +24,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def todo(what):
-    """Stops the program with one clear line: what is still to be written."""
-    print(f"VarSizeServer: TODO step 1: {what} (see the TODO steps in labs/varsize/python/VarSizeServer.py)", file=sys.stderr)
-    sys.exit(1)
-
-
 def main():
     args = parse_args()
     # TODO 1: listen on (args.host, args.port) and accept clients one after another, forever.
@@ -41,7 +35,12 @@ def main():
     # TODO 4: --framing length: a message is a 4-byte big-endian length (struct ">I"), then that
     #         many bytes; reply with the same framing.
     # TODO 5: a client that leaves mid-message is forgotten: serve the next one.
-    todo(f"listen on {args.host}:{args.port} and echo each framed message")
+    # Like Rust's todo!(): the program stops here, with a traceback whose last line
+    # says what is left to write. Delete this line once the steps above are done.
+    raise NotImplementedError(
+        f"VarSizeServer: TODO step 1: listen on {args.host}:{args.port} and echo each framed message "
+        "(see the TODO steps in labs/varsize/python/VarSizeServer.py)"
+    )
 
 
 if __name__ == "__main__":
