@@ -37,6 +37,7 @@ use crate::inner::Net;
 use crate::outcome::FailureKind;
 use crate::prebuilt::{Program, Programs};
 use crate::process::{describe_exit, Process, Spec, Watch, WorkDir};
+use crate::programs::Track;
 use crate::registry::Lab;
 use crate::report::{CheckReport, Report, Status};
 use crate::rolemap::RoleMap;
@@ -71,6 +72,12 @@ pub struct BatchArgs {
     /// naming files relative to the submission (docs/batch.md).
     #[arg(long, value_name = "FILE")]
     roles: Option<PathBuf>,
+    /// Grade the Python track: each role's file at labs/LAB/python/FILE in a checkout
+    /// of the course, else FILE at the top of the submission (the names the handouts
+    /// give: HelloServer.py, ...). grading.toml's `track = "python"` makes it the
+    /// default.
+    #[arg(long, conflicts_with = "roles")]
+    python: bool,
     /// Where Rust submissions are built: a copy of the course and the target folder
     /// they share (default: OUTPUT/.build). Reused by later batches.
     #[arg(long, value_name = "DIR")]
@@ -190,7 +197,14 @@ pub fn run(args: BatchArgs, root: Option<&Path>) -> Result<ExitCode> {
     if !(0.1..=100.0).contains(&args.timeout_scale) {
         bail!("--timeout-scale {} is not a factor between 0.1 and 100", args.timeout_scale);
     }
-    let rolemap = args.roles.as_deref().map(RoleMap::load).transpose()?;
+    let mut grading = if args.no_config { Grading::default() } else { Grading::find(args.config.as_deref(), &course)? };
+    grading.show_hidden = args.show_hidden;
+    let python = args.roles.is_none() && Track::choose(args.python, grading.track) == Track::Python;
+    let rolemap = match &args.roles {
+        Some(file) => Some(RoleMap::load(file)?),
+        None if python => Some(RoleMap::python()),
+        None => None,
+    };
     // Labs named, else those of the checks named, else every lab (with --roles, every
     // lab it runs).
     let lab_names: Vec<String> = match (&rolemap, args.labs.is_empty() && args.checks.is_empty()) {
@@ -220,7 +234,7 @@ pub fn run(args: BatchArgs, root: Option<&Path>) -> Result<ExitCode> {
         bail!("the output folder is the folder of submissions: give another --output (default: grades)");
     }
     std::fs::create_dir_all(out.join("students")).with_context(|| format!("cannot create {}", out.display()))?;
-    let submissions = discover(&args.dir, &out)?;
+    let submissions = discover(&args.dir, &out, python)?;
     if submissions.is_empty() {
         bail!("{} holds no submission (one folder per student)", args.dir.display());
     }
@@ -234,8 +248,6 @@ pub fn run(args: BatchArgs, root: Option<&Path>) -> Result<ExitCode> {
             }
         }
     }
-    let mut grading = if args.no_config { Grading::default() } else { Grading::find(args.config.as_deref(), &course)? };
-    grading.show_hidden = args.show_hidden;
     let seed = resume_record(&out, &plan, args.seed)?;
     if let Some(unknown) = args.regrade.iter().find(|name| !submissions.iter().any(|s| s.student == **name)) {
         bail!("--regrade {unknown}: there is no student {unknown:?} in {}", args.dir.display());
@@ -396,7 +408,8 @@ fn resume_record(out: &Path, plan: &[Planned], seed: Option<u64>) -> Result<u64>
 }
 
 /// The students' folders under `dir`, in name order; hidden folders and `out` are not.
-fn discover(dir: &Path, out: &Path) -> Result<Vec<Submission>> {
+/// On the Python track every submission is run as files, a checkout of the course too.
+fn discover(dir: &Path, out: &Path, python: bool) -> Result<Vec<Submission>> {
     let dir = &dir.canonicalize().with_context(|| format!("cannot read {}", dir.display()))?;
     let mut subs = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
@@ -420,7 +433,7 @@ fn discover(dir: &Path, out: &Path) -> Result<Vec<Submission>> {
                 }
             }
         }
-        let kind = if root.join("labs").is_dir() { Kind::Rust } else { Kind::Files };
+        let kind = if root.join("labs").is_dir() && !python { Kind::Rust } else { Kind::Files };
         subs.push(Submission { student: name, dir: root, kind });
     }
     subs.sort_by(|a, b| a.student.cmp(&b.student));

@@ -24,7 +24,7 @@ use crate::deadline::Timeouts;
 use crate::grading::Grading;
 use crate::harness::{Env, Launcher};
 use crate::process::Limits;
-use crate::programs::{self, Source};
+use crate::programs::{self, Source, Track};
 use crate::registry::{find_check, find_lab, Check, Lab, LABS};
 use crate::report::{CheckReport, Status};
 use crate::transcript::EventKind;
@@ -66,6 +66,10 @@ pub struct ExplainArgs {
     /// Show the details of checks that grading.toml hides (for instructors).
     #[arg(long)]
     show_hidden: bool,
+    /// Run the Python track's reference and show the commands of your Python files
+    /// (grading.toml's `track = "python"` makes it the default).
+    #[arg(long)]
+    python: bool,
 }
 
 pub fn run(args: &ExplainArgs, root: Option<&Path>) -> Result<ExitCode> {
@@ -73,7 +77,8 @@ pub fn run(args: &ExplainArgs, root: Option<&Path>) -> Result<ExitCode> {
     let chosen = choose(args)?;
     let mut grading = Grading::find(None, &root)?;
     grading.show_hidden = args.show_hidden;
-    let results = if args.no_run { HashMap::new() } else { run_reference(&chosen, args, &root)? };
+    let track = Track::choose(args.python, grading.track);
+    let results = if args.no_run { HashMap::new() } else { run_reference(&chosen, args, track, &root)? };
 
     let mut out = anstream::stdout();
     for (i, (lab, check)) in chosen.iter().enumerate() {
@@ -126,6 +131,7 @@ struct Ran {
 fn run_reference(
     chosen: &[(&'static Lab, &'static Check)],
     args: &ExplainArgs,
+    track: Track,
     root: &Path,
 ) -> Result<HashMap<String, Ran>> {
     let ids: Vec<String> = chosen.iter().map(|(lab, check)| lab.check_id(check)).collect();
@@ -136,27 +142,43 @@ fn run_reference(
             labs.push(planned.lab);
         }
     }
-    let has_reference = |lab: &&'static Lab| root.join("solutions").join(lab.name).join("Cargo.toml").is_file();
+    let has_reference = |lab: &&'static Lab| match track {
+        Track::Rust => root.join("solutions").join(lab.name).join("Cargo.toml").is_file(),
+        Track::Python => root.join(lab.python_dir("solutions")).is_dir(),
+    };
     let (reference, own): (Vec<&'static Lab>, Vec<&'static Lab>) = labs.into_iter().partition(has_reference);
     let timeouts = Timeouts::scaled(args.timeout_scale.clamp(0.1, 100.0));
     let mut programs = HashMap::new();
     if !reference.is_empty() {
-        programs.extend(programs::resolve(&reference, Source::Solutions, &[], root, timeouts.build, &mut |what| {
-            eprintln!("grader: {what} (the reference solution, to show what each check does)");
-        })?);
+        programs.extend(programs::resolve_track(
+            track,
+            &reference,
+            Source::Solutions,
+            &[],
+            root,
+            timeouts.build,
+            &mut |what| {
+                eprintln!("grader: {what} (the reference solution, to show what each check does)");
+            },
+        )?);
     }
     if !own.is_empty() {
-        programs.extend(programs::resolve(&own, Source::Labs, &[], root, timeouts.build, &mut |what| {
+        programs.extend(programs::resolve_track(track, &own, Source::Labs, &[], root, timeouts.build, &mut |what| {
             eprintln!("grader: {what} (no reference solution here: your own programs show what each check does)");
         })?);
     }
     for lab in &reference {
         for role in lab.roles {
             if let Some(Ok(launcher)) = programs.get_mut(role.name) {
-                *launcher = Launcher {
-                    shown: format!("cargo run -q -p {} --bin {} --", lab.package(), role.name),
-                    ..launcher.clone()
+                let shown = match track {
+                    Track::Rust => format!("cargo run -q -p {} --bin {} --", lab.package(), role.name),
+                    Track::Python => format!(
+                        "python3 {}/{}",
+                        lab.python_dir("labs"),
+                        crate::registry::python_file(role.name).unwrap_or_default()
+                    ),
                 };
+                *launcher = Launcher { shown, ..launcher.clone() };
             }
         }
     }

@@ -16,7 +16,7 @@ use crate::human::Human;
 use crate::listening;
 use crate::output::{self, CiFiles, FormatArg, HumanOptions, Plan};
 use crate::process::Limits;
-use crate::programs::{self, Source};
+use crate::programs::{self, CmdOverride, Source, Track};
 use crate::registry::{find_check, find_lab, Lab, LABS};
 use crate::report::Report;
 use crate::runner::Planned;
@@ -29,6 +29,10 @@ pub struct TestArgs {
     /// Grade the reference solutions in solutions/ instead of labs/.
     #[arg(long)]
     solutions: bool,
+    /// Grade the Python track: each role's file in LAB/python/ (HelloServer.py, ...),
+    /// run with python3. grading.toml's `track = "python"` makes it the default.
+    #[arg(long)]
+    python: bool,
     /// Grade COMMAND for one role, in any language; the grader appends --host, --port
     /// and the role's arguments. Repeatable.
     #[arg(long = "cmd", value_name = "ROLE=COMMAND")]
@@ -83,7 +87,7 @@ pub struct TestArgs {
     #[arg(long)]
     require_sandbox: bool,
     /// The programs of every role, already found (by `grader batch`): nothing is built.
-    #[arg(long, value_name = "FILE", hide = true, conflicts_with_all = ["solutions", "cmds"])]
+    #[arg(long, value_name = "FILE", hide = true, conflicts_with_all = ["solutions", "cmds", "python"])]
     programs: Option<PathBuf>,
     /// Run the checks N times and report each check's pass rate: flaky (passed some
     /// runs) apart from failing (passed none). Exit 0 only if every run passed.
@@ -120,14 +124,20 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     let outputs = Plan::new(&args.formats, args.output.as_deref())?;
 
     let source = if args.solutions { Source::Solutions } else { Source::Labs };
+    let track = Track::choose(args.python, grading.track);
     let timeouts = Timeouts::scaled(args.timeout_scale);
     let prebuilt = args.programs.as_deref().map(crate::prebuilt::Programs::load).transpose()?;
     let given: Vec<String> = args.cmds.iter().chain(prebuilt.iter().flat_map(|p| &p.commands)).cloned().collect();
     let programs = match &prebuilt {
         Some(prebuilt) => prebuilt.launchers(),
-        None => programs::resolve(&labs, source, &cmds, &root, timeouts.build, &mut |what| {
+        None => programs::resolve_track(track, &labs, source, &cmds, &root, timeouts.build, &mut |what| {
             eprintln!("grader: {what}");
         })?,
+    };
+    // On the Python track the report says which file played each role.
+    let track_commands: Vec<String> = match track {
+        Track::Python if prebuilt.is_none() => played_by(&labs, &programs, &cmds),
+        _ => Vec::new(),
     };
     let limits = Limits::default().with(&args.limits);
     let env = Arc::new(Env { programs, timeouts, limits, require_sandbox: args.require_sandbox });
@@ -169,9 +179,9 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
         }
     })?;
 
-    let commands = cmds
-        .iter()
-        .map(|c| format!("{}={}", c.role, c.launcher.shown))
+    let commands = track_commands
+        .into_iter()
+        .chain(cmds.iter().map(|c| format!("{}={}", c.role, c.launcher.shown)))
         .chain(prebuilt.iter().flat_map(|p| p.commands.iter().cloned()))
         .collect();
     let report =
@@ -187,6 +197,22 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     }
     grader_errors(&report)?;
     Ok(if report.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `ROLE=COMMAND` of each role that its track's file plays (not a `--cmd`).
+fn played_by(
+    labs: &[&Lab],
+    programs: &std::collections::HashMap<String, Result<crate::harness::Launcher, crate::outcome::Failure>>,
+    cmds: &[CmdOverride],
+) -> Vec<String> {
+    labs.iter()
+        .flat_map(|lab| lab.roles.iter())
+        .filter(|role| !cmds.iter().any(|c| c.role == role.name))
+        .filter_map(|role| match programs.get(role.name) {
+            Some(Ok(launcher)) => Some(format!("{}={}", role.name, launcher.shown)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A check the grader could not do its part of (its port was stolen, it could not
@@ -252,6 +278,9 @@ fn cmds_as_given(cmds: &[String]) -> Vec<String> {
 /// The command a student types to run one check again, exactly as it ran.
 fn reproduce_command(args: &TestArgs, cmds: &[String], seed: u64) -> Box<dyn Fn(&str) -> String> {
     let mut fixed = String::from("cargo grade");
+    if args.python {
+        fixed.push_str(" --python");
+    }
     if args.solutions {
         fixed.push_str(" --solutions");
     }

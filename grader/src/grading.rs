@@ -10,6 +10,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::programs::Track;
 use crate::registry::{find_check, find_lab};
 use crate::report::{CheckReport, Report, Status};
 
@@ -22,6 +23,7 @@ pub const HIDDEN_MESSAGE: &str = "hidden check: your instructor withholds its de
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    track: Option<Track>,
     min_score: Option<u32>,
     min_percent: Option<f64>,
     #[serde(default)]
@@ -80,6 +82,9 @@ pub enum Visibility {
 /// A loaded grading file (or none: the registry's points, nothing hidden).
 #[derive(Debug, Default)]
 pub struct Grading {
+    /// The course's language (`track = "python"`): what `cargo grade LAB` grades
+    /// without `--python`.
+    pub track: Option<Track>,
     min_score: Option<u32>,
     min_percent: Option<f64>,
     rules: BTreeMap<String, Rule>,
@@ -125,6 +130,7 @@ impl Grading {
             }
         }
         Ok(Grading {
+            track: file.track,
             min_score: file.min_score,
             min_percent: file.min_percent,
             rules: file.checks,
@@ -226,6 +232,12 @@ mod tests {
     }
 
     #[test]
+    fn a_course_sets_its_track() {
+        assert_eq!(Grading::parse("track = \"python\"\n").unwrap().track, Some(Track::Python));
+        assert_eq!(Grading::parse("").unwrap().track, None);
+    }
+
+    #[test]
     fn a_passing_check_earns_its_new_points() {
         let grading = Grading::parse("[checks]\n\"hello/sum-exact\" = { points = 7 }\n").unwrap();
         let mut c = check("hello/sum-exact", Status::Pass);
@@ -242,6 +254,7 @@ mod tests {
             ("min_percent = 150\n", "between 0 and 100"),
             ("[checks]\n\"hello/sum-exact\" = { point = 1 }\n", "point"),
             ("passing = 3\n", "passing"),
+            ("track = \"java\"\n", "java"),
             ("[gradescope]\nvisibility = \"sometimes\"\n", "sometimes"),
         ] {
             let error = format!("{:#}", Grading::parse(text).unwrap_err());

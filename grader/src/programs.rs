@@ -1,5 +1,6 @@
 //! Which program plays each role: the student's binary from labs/, the reference
-//! binary from solutions/, or any command given with `--cmd ROLE=COMMAND`.
+//! binary from solutions/, the Python file of the role on the Python track, or any
+//! command given with `--cmd ROLE=COMMAND`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use crate::cargo;
 use crate::harness::Launcher;
 use crate::outcome::{Failure, FailureKind};
-use crate::registry::{solution_binary, Lab};
+use crate::registry::{python_file, solution_binary, Lab};
 
 /// Whose Rust programs play the roles not given with `--cmd`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +27,98 @@ impl Source {
             Source::Solutions => "solutions",
         }
     }
+}
+
+/// The language a course's programs are written in: which program of labs/ (or
+/// solutions/) plays each role.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Track {
+    /// The Cargo binaries of `LAB/src/bin/`.
+    #[default]
+    Rust,
+    /// `python3 LAB/python/FILE`, the file the registry names for the role.
+    Python,
+}
+
+impl Track {
+    /// `--python` wins; else the course's `track` in grading.toml; else Rust.
+    pub fn choose(python: bool, course: Option<Track>) -> Track {
+        if python {
+            Track::Python
+        } else {
+            course.unwrap_or_default()
+        }
+    }
+}
+
+/// Every role of `labs` with its launcher on `track`: [`resolve`] for Rust, else
+/// [`resolve_python`].
+pub fn resolve_track(
+    track: Track,
+    labs: &[&Lab],
+    source: Source,
+    cmds: &[CmdOverride],
+    root: &Path,
+    build_timeout: Duration,
+    progress: &mut dyn FnMut(&str),
+) -> Result<HashMap<String, Result<Launcher, Failure>>> {
+    match track {
+        Track::Rust => resolve(labs, source, cmds, root, build_timeout, progress),
+        Track::Python => resolve_python(labs, source, cmds, root),
+    }
+}
+
+/// Every role of `labs` played by its Python file in labs/ or solutions/ (or by its
+/// `--cmd`): nothing is built. A missing file fails that role's checks, as a lab that
+/// does not compile does; no `python3` on PATH is the grader's error.
+pub fn resolve_python(
+    labs: &[&Lab],
+    source: Source,
+    cmds: &[CmdOverride],
+    root: &Path,
+) -> Result<HashMap<String, Result<Launcher, Failure>>> {
+    let from_cmd = |role: &str| cmds.iter().rev().find(|c| c.role == role).map(|c| c.launcher.clone());
+    let needs_python = labs.iter().any(|lab| lab.roles.iter().any(|r| from_cmd(r.name).is_none()));
+    let python = if needs_python {
+        Some(
+            which::which("python3")
+                .context("the Python track runs python3, which is not on PATH: install Python 3.9 or newer")?,
+        )
+    } else {
+        None
+    };
+    let mut programs = HashMap::new();
+    for lab in labs {
+        let dir = lab.python_dir(source.name());
+        for role in lab.roles {
+            let launcher = match (from_cmd(role.name), &python) {
+                (Some(launcher), _) => Ok(launcher),
+                (None, Some(python)) => {
+                    let file = python_file(role.name)
+                        .with_context(|| format!("the registry names no Python file for {}", role.name))?;
+                    let path = root.join(&dir).join(file);
+                    if path.is_file() {
+                        Ok(Launcher {
+                            program: python.to_string_lossy().into_owned(),
+                            args: vec![path.to_string_lossy().into_owned()],
+                            shown: format!("python3 {dir}/{file}"),
+                        })
+                    } else {
+                        let failure = Failure::new(FailureKind::BuildFailed, format!("{dir}/{file} does not exist"))
+                            .with_hint(format!("on the Python track, {} is the file {dir}/{file}", role.name));
+                        Err(match source {
+                            Source::Labs => failure,
+                            Source::Solutions => Failure { kind: FailureKind::GraderError, ..failure },
+                        })
+                    }
+                }
+                (None, None) => unreachable!("a role without --cmd needs python3"),
+            };
+            programs.insert(role.name.to_string(), launcher);
+        }
+    }
+    Ok(programs)
 }
 
 /// A `--cmd ROLE=COMMAND` given on the command line.

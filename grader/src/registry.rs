@@ -71,6 +71,12 @@ impl Lab {
         format!("{}-solution", self.name)
     }
 
+    /// The folder of the lab's Python files under `labs/` or `solutions/`, relative to
+    /// the workspace root: `labs/hello/python`.
+    pub fn python_dir(&self, top: &str) -> String {
+        format!("{top}/{}/python", self.name)
+    }
+
     /// The handout, relative to the workspace root.
     pub fn handout(&self) -> String {
         format!("docs/labs/{}.md", self.name)
@@ -83,6 +89,40 @@ impl Lab {
     pub fn max_points(&self) -> u32 {
         self.checks.iter().map(|c| c.points).sum()
     }
+}
+
+/// The Python track: the file that plays each role, at `labs/LAB/python/FILE` (the
+/// skeleton) and `solutions/LAB/python/FILE` (the reference), named as the course's
+/// handouts name them (`DateServer.py`). The grader runs `python3 FILE` for the role.
+pub static PYTHON_FILES: &[(&str, &str)] = &[
+    ("hello-server", "HelloServer.py"),
+    ("hello-client", "HelloClient.py"),
+    ("sum-server", "SumServer.py"),
+    ("sum-client", "SumClient.py"),
+    ("varsize-server", "VarSizeServer.py"),
+    ("varsize-client", "VarSizeClient.py"),
+    ("date-server", "DateServer.py"),
+    ("date-client", "DateClient.py"),
+    ("logging-date-server", "LoggingDateServer.py"),
+    ("tcp-echo-server", "TCPEchoServer.py"),
+    ("tcp-echo-client", "TCPEchoClient.py"),
+    ("udp-echo-server", "UDPEchoServer.py"),
+    ("udp-echo-client", "UDPEchoClient.py"),
+    ("tcp-upper-server", "TCPUpperServer.py"),
+    ("udp-upper-server", "UDPUpperServer.py"),
+    ("tcp-upper-client", "TCPUpperClient.py"),
+    ("udp-upper-client", "UDPUpperClient.py"),
+    ("threaded-server", "ThreadedServer.py"),
+    ("calc-server", "CalcServer.py"),
+    ("calc-client", "CalcClient.py"),
+    ("board-server", "BoardServer.py"),
+    ("board-pub", "BoardPub.py"),
+    ("board-sub", "BoardSub.py"),
+];
+
+/// The Python file of `role` (see [`PYTHON_FILES`]).
+pub fn python_file(role: &str) -> Option<&'static str> {
+    PYTHON_FILES.iter().find(|(r, _)| *r == role).map(|(_, file)| *file)
 }
 
 /// The binary that plays `role` in the reference solution. Solutions' binaries carry
@@ -106,6 +146,19 @@ pub fn find_check(id: &str) -> Option<(&'static Lab, &'static Check)> {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn every_role_has_one_python_file() {
+        let roles: Vec<&str> = LABS.iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
+        for role in &roles {
+            assert!(python_file(role).is_some(), "{role} has no Python file");
+        }
+        let mut files = HashSet::new();
+        for (role, file) in PYTHON_FILES {
+            assert!(roles.contains(role), "{role} is no role");
+            assert!(files.insert(*file) && file.ends_with(".py"), "{file}");
+        }
+    }
 
     #[test]
     fn ids_are_unique_and_prerequisites_exist() {

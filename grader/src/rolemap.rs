@@ -67,6 +67,21 @@ impl RoleMap {
         Ok(RoleMap { file: file.to_string(), roles })
     }
 
+    /// The Python track's mapping, from the registry: each role's file where a
+    /// checkout of the course has it (`labs/LAB/python/FILE`), else at the top of the
+    /// submission (`FILE`), run with python3.
+    pub fn python() -> RoleMap {
+        let mut roles = BTreeMap::new();
+        for lab in LABS {
+            for role in lab.roles {
+                let file = crate::registry::python_file(role.name).expect("every role has a Python file");
+                let commands = vec![format!("python3 {}/{file}", lab.python_dir("labs")), format!("python3 {file}")];
+                roles.insert(role.name.to_string(), commands);
+            }
+        }
+        RoleMap { file: "the Python track".to_string(), roles }
+    }
+
     /// The roles of `lab` that have no command here.
     pub fn missing(&self, lab: &Lab) -> Vec<&'static str> {
         lab.roles.iter().map(|r| r.name).filter(|role| !self.roles.contains_key(*role)).collect()
@@ -165,6 +180,23 @@ mod tests {
         let failure = missing.unwrap_err();
         assert_eq!(failure.summary, "hello-client was not submitted");
         assert!(failure.details[0].contains("no client.sh"), "{failure:?}");
+    }
+
+    #[test]
+    fn the_python_track_finds_a_checkout_or_loose_files() {
+        let map = RoleMap::python();
+        assert_eq!(map.complete_labs().len(), LABS.len());
+        let loose = dir_with(&["DateServer.py"]);
+        let (launcher, command) = map.launcher("date-server", loose.path());
+        if which::which("python3").is_ok() {
+            assert_eq!(launcher.unwrap().args, [loose.path().join("DateServer.py").to_string_lossy()]);
+        }
+        assert_eq!(command.as_deref(), Some("date-server=python3 DateServer.py"));
+        let checkout = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(checkout.path().join("labs/date/python")).unwrap();
+        std::fs::write(checkout.path().join("labs/date/python/DateServer.py"), "").unwrap();
+        let (_, command) = map.launcher("date-server", checkout.path());
+        assert_eq!(command.as_deref(), Some("date-server=python3 labs/date/python/DateServer.py"));
     }
 
     #[test]

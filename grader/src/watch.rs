@@ -27,7 +27,7 @@ use crate::grading::Grading;
 use crate::harness::Env;
 use crate::human::Human;
 use crate::process::Limits;
-use crate::programs::{self, Source};
+use crate::programs::{self, Source, Track};
 use crate::registry::{find_lab, Lab, LABS};
 use crate::report::{Report, Status};
 use crate::workspace::find_root;
@@ -46,6 +46,10 @@ pub struct WatchArgs {
     /// Grade only this check (and the checks it needs). Repeatable.
     #[arg(long = "check", value_name = "ID")]
     checks: Vec<String>,
+    /// Grade the Python track: each role's file in labs/LAB/python/ (as for `grader
+    /// test`; grading.toml's `track = "python"` makes it the default).
+    #[arg(long)]
+    python: bool,
     /// Grade COMMAND for one role, in any language (as for `grader test`). Repeatable.
     #[arg(long = "cmd", value_name = "ROLE=COMMAND")]
     cmds: Vec<String>,
@@ -83,8 +87,13 @@ pub fn run(args: WatchArgs, root: Option<&Path>) -> Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let roles: Vec<&str> = lab.roles.iter().map(|r| r.name).collect();
     let cmds = args.cmds.iter().map(|c| programs::parse_cmd(c, &cwd, &roles)).collect::<Result<Vec<_>>>()?;
+    let grading = Grading::find(None, &root)?;
+    let track = Track::choose(args.python, grading.track);
     let watched: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![root.join("labs").join(lab.name)]
+        match track {
+            Track::Rust => vec![root.join("labs").join(lab.name)],
+            Track::Python => vec![root.join(lab.python_dir("labs"))],
+        }
     } else {
         args.paths.iter().map(|p| cwd.join(p)).collect()
     };
@@ -95,7 +104,6 @@ pub fn run(args: WatchArgs, root: Option<&Path>) -> Result<ExitCode> {
     }
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1 << 48));
     let timeouts = Timeouts::scaled(args.timeout_scale.clamp(0.1, 100.0));
-    let grading = Grading::find(None, &root)?;
     let terminal = std::io::stdout().is_terminal();
     let clear = terminal && !args.no_clear;
     let shown_paths: Vec<String> = watched.iter().map(|p| shown_path(p, &root)).collect();
@@ -128,7 +136,7 @@ pub fn run(args: WatchArgs, root: Option<&Path>) -> Result<ExitCode> {
             shown_paths.join(", ")
         )?;
         out.flush()?;
-        let report = match grade_once(lab, &plan, &cmds, &root, seed, timeouts, args.net, terminal) {
+        let report = match grade_once(lab, track, &plan, &cmds, &root, seed, timeouts, args.net, terminal) {
             Ok(report) => Some(grading.apply_all(report)),
             Err(e) => {
                 writeln!(out, "{FAIL}grader: could not grade: {e:#}{FAIL:#}")?;
@@ -153,6 +161,7 @@ pub fn run(args: WatchArgs, root: Option<&Path>) -> Result<ExitCode> {
 #[allow(clippy::too_many_arguments)]
 fn grade_once(
     lab: &'static Lab,
+    track: Track,
     plan: &[crate::runner::Planned],
     cmds: &[programs::CmdOverride],
     root: &Path,
@@ -162,7 +171,7 @@ fn grade_once(
     terminal: bool,
 ) -> Result<Report> {
     let started = Instant::now();
-    let programs = programs::resolve(&[lab], Source::Labs, cmds, root, timeouts.build, &mut |what| {
+    let programs = programs::resolve_track(track, &[lab], Source::Labs, cmds, root, timeouts.build, &mut |what| {
         anstream::eprintln!("{DIM}grader: {what}{DIM:#}");
     })?;
     let env = Arc::new(Env { programs, timeouts, limits: Limits::default(), require_sandbox: false });
@@ -212,6 +221,9 @@ fn show(report: &Report, lab: &Lab, seed: u64, args: &WatchArgs, out: &mut impl 
     };
     writeln!(out)?;
     let mut fixed = format!("cargo grade {}", lab.name);
+    if args.python {
+        fixed.push_str(" --python");
+    }
     for cmd in &args.cmds {
         fixed.push_str(&format!(" --cmd {}", shell_words::quote(cmd)));
     }
