@@ -113,6 +113,11 @@ pub struct BatchArgs {
     /// Resource limits of every program under test (as for `grader test`). Repeatable.
     #[arg(long = "limit", value_name = "KEY=VALUE,...", value_parser = check_limit)]
     limits: Vec<String>,
+    /// Grade even where the programs cannot be sandboxed (no bubblewrap, no user
+    /// namespaces): only for a class whose code you trust. Without it, such a machine
+    /// is an error (exit 2) before anyone is graded.
+    #[arg(long)]
+    allow_unsandboxed: bool,
 }
 
 fn check_limit(text: &str) -> Result<String, String> {
@@ -196,6 +201,14 @@ pub fn run(args: BatchArgs, root: Option<&Path>) -> Result<ExitCode> {
     }
     if !(0.1..=100.0).contains(&args.timeout_scale) {
         bail!("--timeout-scale {} is not a factor between 0.1 and 100", args.timeout_scale);
+    }
+    // A class's code is untrusted: found out now, not once per student.
+    if !args.allow_unsandboxed {
+        if let Err(reason) = crate::sandbox::get() {
+            bail!(
+                "the submissions cannot be sandboxed here ({reason}); grade on a machine with bubblewrap and user namespaces, or pass --allow-unsandboxed for code you trust"
+            );
+        }
     }
     let mut grading = if args.no_config { Grading::default() } else { Grading::find(args.config.as_deref(), &course)? };
     grading.show_hidden = args.show_hidden;
@@ -663,6 +676,9 @@ fn start_child(
     if a.show_hidden {
         args.push("--show-hidden".into());
     }
+    if !a.allow_unsandboxed {
+        args.push("--require-sandbox".into());
+    }
     args.extend(["--programs".to_string(), path_arg(programs)]);
     args.extend(["--format".to_string(), format!("json={}", path_arg(report_json))]);
     args.extend(["--format".to_string(), format!("human={}", path_arg(report_txt))]);
@@ -687,6 +703,7 @@ fn start_child(
         limits: None,
         output_cap: 256 << 10,
         writable: Vec::new(),
+        readable: Vec::new(),
     };
     // Under the lock the interrupt handler takes: a child either starts before the
     // handler looks, and is stopped by it, or not at all.

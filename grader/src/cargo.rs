@@ -47,6 +47,7 @@ pub fn build(root: &Path, packages: &[String], timeout: Duration) -> Result<Buil
         limits: None,
         output_cap: 256 << 20,
         writable: Vec::new(),
+        readable: Vec::new(),
     };
     let process = Process::start(spec, &Transcript::default()).with_context(|| {
         format!(

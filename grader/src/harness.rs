@@ -28,6 +28,9 @@ pub struct Launcher {
     /// How a student would type it, for the transcript: `cargo run -q -p hello --bin
     /// hello-server --`, or the `--cmd` as given.
     pub shown: String,
+    /// A folder the program may read whole in the sandbox, besides what its command
+    /// line names: a submission's own folder in `grader batch`.
+    pub visible: Option<std::path::PathBuf>,
 }
 
 /// What a grading run shares between its checks.
@@ -150,6 +153,7 @@ impl Harness {
             limits: Some(self.env.limits),
             output_cap: crate::capture::CAPTURE_CAP,
             writable,
+            readable: launcher.visible.iter().cloned().collect(),
         };
         Process::start(spec, &self.transcript)
             .map_err(|e| Failure::grader(format!("cannot start {role} with `{}`: {e}", launcher.shown)))

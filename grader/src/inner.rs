@@ -121,6 +121,7 @@ struct JobLauncher {
     program: String,
     args: Vec<String>,
     shown: String,
+    visible: Option<std::path::PathBuf>,
 }
 
 /// The child grader while it runs, for the interrupt handler.
@@ -202,6 +203,7 @@ fn run_in_child(
         limits: None,
         output_cap: 1 << 30,
         writable: Vec::new(),
+        readable: Vec::new(),
     };
     let mut child = Process::start(spec, &Transcript::default()).context("cannot start the grader's checks")?;
     *CHILD.lock().unwrap_or_else(|e| e.into_inner()) = Some((child.pid(), child.watch()));
@@ -227,8 +229,12 @@ fn job(plan: &[Planned], env: &Env, jobs: usize, seed: u64, scratch: &std::path:
             .programs
             .iter()
             .map(|(role, launcher)| {
-                let launcher =
-                    launcher.clone().map(|l| JobLauncher { program: l.program, args: l.args, shown: l.shown });
+                let launcher = launcher.clone().map(|l| JobLauncher {
+                    program: l.program,
+                    args: l.args,
+                    shown: l.shown,
+                    visible: l.visible,
+                });
                 (role.clone(), launcher)
             })
             .collect(),
@@ -368,7 +374,9 @@ pub fn serve() -> Result<std::process::ExitCode> {
     let programs: HashMap<String, Result<Launcher, Failure>> = job
         .programs
         .into_iter()
-        .map(|(role, l)| (role, l.map(|l| Launcher { program: l.program, args: l.args, shown: l.shown })))
+        .map(|(role, l)| {
+            (role, l.map(|l| Launcher { program: l.program, args: l.args, shown: l.shown, visible: l.visible }))
+        })
         .collect();
     let [startup, io, client_run, grace, build] = job.timeouts_ms.map(Duration::from_millis);
     let timeouts = Timeouts { startup, io, client_run, grace, build };

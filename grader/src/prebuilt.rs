@@ -32,17 +32,19 @@ pub struct Program {
     pub program: String,
     pub args: Vec<String>,
     pub shown: String,
+    #[serde(default)]
+    pub visible: Option<std::path::PathBuf>,
 }
 
 impl From<Launcher> for Program {
     fn from(l: Launcher) -> Program {
-        Program { program: l.program, args: l.args, shown: l.shown }
+        Program { program: l.program, args: l.args, shown: l.shown, visible: l.visible }
     }
 }
 
 impl From<Program> for Launcher {
     fn from(p: Program) -> Launcher {
-        Launcher { program: p.program, args: p.args, shown: p.shown }
+        Launcher { program: p.program, args: p.args, shown: p.shown, visible: p.visible }
     }
 }
 

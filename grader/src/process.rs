@@ -57,6 +57,8 @@ pub struct Spec {
     pub output_cap: usize,
     /// Folders of the grader's the program may write into besides its own.
     pub writable: Vec<PathBuf>,
+    /// Folders it may read whole besides what its command line names.
+    pub readable: Vec<PathBuf>,
 }
 
 type ExitSlot = Arc<(Mutex<Option<ExitStatus>>, Condvar)>;
@@ -158,6 +160,7 @@ impl Process {
                     args: &spec.args,
                     dir: cwd,
                     writable: &spec.writable,
+                    readable: &spec.readable,
                     tmp_size,
                 };
                 let (command, filters) = sandbox.wrap(&place)?;

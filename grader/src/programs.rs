@@ -103,6 +103,7 @@ pub fn resolve_python(
                             program: python.to_string_lossy().into_owned(),
                             args: vec![path.to_string_lossy().into_owned()],
                             shown: format!("python3 {dir}/{file}"),
+                            visible: None,
                         })
                     } else {
                         let failure = Failure::new(FailureKind::BuildFailed, format!("{dir}/{file} does not exist"))
@@ -171,7 +172,10 @@ pub fn parse_cmd(text: &str, cwd: &Path, known_roles: &[&str]) -> Result<CmdOver
             }
         })
         .collect();
-    Ok(CmdOverride { role: role.to_string(), launcher: Launcher { program, args, shown: command.trim().to_string() } })
+    Ok(CmdOverride {
+        role: role.to_string(),
+        launcher: Launcher { program, args, shown: command.trim().to_string(), visible: None },
+    })
 }
 
 /// Every role of `labs` with its launcher, building the Rust programs that are needed
@@ -216,6 +220,7 @@ pub fn resolve(
                             program: path.to_string_lossy().into_owned(),
                             args: Vec::new(),
                             shown: format!("cargo run -q -p {} --bin {binary} --", package(lab)),
+                            visible: None,
                         }),
                         None => {
                             let manifest = root.join(&dir).join("Cargo.toml");

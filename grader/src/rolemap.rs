@@ -134,7 +134,10 @@ impl RoleMap {
         }
         let roles: Vec<&str> = self.roles.keys().map(String::as_str).collect();
         match programs::parse_cmd(&format!("{role}={command}"), dir, &roles) {
-            Ok(cmd) => (Ok(cmd.launcher), Some(format!("{role}={command}"))),
+            // The submission's folder, read whole: its programs may use its other files.
+            Ok(cmd) => {
+                (Ok(Launcher { visible: Some(dir.to_path_buf()), ..cmd.launcher }), Some(format!("{role}={command}")))
+            }
             Err(e) => {
                 let failure = Failure::new(FailureKind::BuildFailed, format!("{role} cannot be started"))
                     .detail(format!("{e:#}"))

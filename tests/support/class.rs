@@ -63,6 +63,13 @@ pub fn python_hostile(dir: &Path, lab: &str, role: &str, hostile: &str) {
     wrapper(&dir.join(lab).join(file_of(role)), &format!("../hostile/{hostile}"), &[]);
 }
 
+/// `role` of `lab` played by an attack of tests/fixtures/escape/attack.py, with its
+/// arguments (`write`, `--targets=...`).
+pub fn python_attack(dir: &Path, lab: &str, role: &str, args: &[&str]) {
+    copy_dir(&root().join("tests/fixtures/escape"), &dir.join("escape"));
+    wrapper(&dir.join(lab).join(file_of(role)), "../escape/attack.py", args);
+}
+
 /// Removes the files of `roles` of `lab`: not submitted.
 pub fn python_without(dir: &Path, lab: &str, roles: &[&str]) {
     for role in roles {

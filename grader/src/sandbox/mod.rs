@@ -147,6 +147,8 @@ pub struct Place<'a> {
     pub dir: &'a Path,
     /// Folders of the grader's it may write into besides its own.
     pub writable: &'a [PathBuf],
+    /// Folders it may read whole besides what its command line names.
+    pub readable: &'a [PathBuf],
     /// The size of its private `/tmp`.
     pub tmp_size: u64,
 }
@@ -236,7 +238,8 @@ impl Sandbox {
         let truth =
             which::which("true").map_err(|_| "there is no `true` program to try the sandbox with".to_string())?;
         let truth = truth.to_string_lossy();
-        let place = Place { program: &truth, args: &[], dir: dir.path(), writable: &[], tmp_size: 1 << 20 };
+        let place =
+            Place { program: &truth, args: &[], dir: dir.path(), writable: &[], readable: &[], tmp_size: 1 << 20 };
         let (mut command, filters) = self.wrap(&place).map_err(|e| format!("cannot prepare bwrap: {e}"))?;
         let pre_exec = filters.pre_exec();
         command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).env_clear();

@@ -72,6 +72,7 @@ pub fn binds(place: &Place) -> Vec<Bind> {
             own.push(if path.is_dir() { canonical(path) } else { parent(&canonical(path)) });
         }
     }
+    own.extend(place.readable.iter().cloned());
     own.retain(|p| !p.as_os_str().is_empty() && p != Path::new("/") && !is_system(p));
     own.sort();
     own.dedup();
@@ -122,7 +123,7 @@ mod tests {
     use super::*;
 
     fn place<'a>(program: &'a str, args: &'a [String], dir: &'a Path) -> Place<'a> {
-        Place { program, args, dir, writable: &[], tmp_size: 1 }
+        Place { program, args, dir, writable: &[], readable: &[], tmp_size: 1 }
     }
 
     #[test]
