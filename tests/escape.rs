@@ -46,7 +46,8 @@ fn users() -> Vec<As> {
 /// `nobody`, a copy of the grader, the attack and a minimal workspace in a folder open
 /// to all (the real workspace and the Rust toolchain may be in root's home).
 struct Stage {
-    base: tempfile::TempDir,
+    /// Holds everything below; removed with the stage.
+    _base: tempfile::TempDir,
     user: As,
     grader: PathBuf,
     workspace: PathBuf,
@@ -95,7 +96,7 @@ impl Stage {
         if user == As::Nobody {
             std::os::unix::fs::chown(&tmp, Some(NOBODY), Some(NOBODY)).unwrap();
         }
-        Stage { base, user, grader, workspace, attack, python, tmp, secrets, token }
+        Stage { _base: base, user, grader, workspace, attack, python, tmp, secrets, token }
     }
 
     /// The grader command for `attack` with `opts` (`--key=value` words).
