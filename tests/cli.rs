@@ -244,9 +244,9 @@ fn a_cmd_that_cannot_start_is_the_graders_error() {
 }
 
 /// Another program takes the port the grader chose for the server, just before the
-/// server binds it: the grader says so and never blames the server. The fixture tells
-/// this test its port through a file; the test (another program, as far as the grader
-/// knows) binds it; then the fixture binds too, fails and exits as a correct server would.
+/// server binds it: the grader says so and never blames the server. The test (another
+/// program, as far as the grader knows) reads the fixture's port from its command line
+/// and binds it; then the fixture binds too, fails and exits as a correct server would.
 #[test]
 fn a_port_taken_by_another_program_is_never_the_students_fault() {
     let rendezvous = tempfile::tempdir().unwrap();
@@ -254,10 +254,16 @@ fn a_port_taken_by_another_program_is_never_the_students_fault() {
     let thief = std::thread::spawn(move || {
         let deadline = Instant::now() + Duration::from_secs(30);
         let port: u16 = loop {
-            if let Some(port) = std::fs::read_to_string(dir.join("port")).ok().and_then(|p| p.trim().parse().ok()) {
+            let fixture = socket_labs_tests::processes_with(&dir.to_string_lossy());
+            let port = fixture.iter().find_map(|(_, cmdline)| {
+                let words: Vec<&str> = cmdline.split_whitespace().collect();
+                let at = words.iter().position(|w| *w == "--port")?;
+                words.get(at + 1)?.parse().ok()
+            });
+            if let Some(port) = port {
                 break port;
             }
-            assert!(Instant::now() < deadline, "the fixture never said its port");
+            assert!(Instant::now() < deadline, "the fixture never started");
             std::thread::sleep(Duration::from_millis(5));
         };
         let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();

@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use socket_labs_tests::{grader_path, python, root};
+use socket_labs_tests::{grader_path, processes_with, python, root};
 
 const CHECK: &str = "hello/server-replies";
 const NOBODY: u32 = 65534;
@@ -347,20 +347,6 @@ fn it_cannot_leave_its_namespaces_nor_its_cgroup() {
         cgroup.assert_never_said("joined");
         stage.assert_nothing_left();
     }
-}
-
-/// Every process whose command line holds `mark`.
-fn processes_with(mark: &str) -> Vec<(u32, String)> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| {
-            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            cmdline.contains(mark).then_some((pid, cmdline))
-        })
-        .collect()
 }
 
 fn parent(pid: u32) -> Option<u32> {

@@ -154,6 +154,9 @@ impl Process {
         let jail = Jail::new(spec.limits.as_ref())?;
         let (mut command, filters) = match box_ {
             Some(sandbox) => {
+                // Inside, a program that cannot start would look like one that exited
+                // with status 1: find out here, as a spawn would.
+                preflight(&spec.program)?;
                 let tmp_size = spec.limits.map(|l| l.disk).unwrap_or(1 << 30);
                 let place = sandbox::Place {
                     program: &spec.program,
@@ -599,6 +602,23 @@ fn file_at_least(dir: &Path, size: u64) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// What a spawn would say of `program` (a path, as launchers give them): missing, not
+/// executable, or a script whose interpreter is missing.
+fn preflight(program: &str) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = Path::new(program);
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+        return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+    }
+    match crate::sandbox::view::interpreter(path) {
+        Some(interpreter) if !interpreter.exists() => {
+            Err(explain_spawn_error(program, io::Error::from(io::ErrorKind::NotFound)))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// ENOENT for a program file that exists means that the interpreter its `#!` line

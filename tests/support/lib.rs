@@ -184,6 +184,20 @@ pub fn processes_in(dir: &Path) -> Vec<(u32, String)> {
         .collect()
 }
 
+/// Every process whose command line holds `text`, with its command line (arguments
+/// joined by spaces).
+pub fn processes_with(text: &str) -> Vec<(u32, String)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline.contains(text).then_some((pid, cmdline))
+        })
+        .collect()
+}
+
 /// The real Python interpreter (not a version manager's shim script, which costs a
 /// tenth of a second per start).
 pub fn python() -> &'static str {

@@ -20,23 +20,44 @@ const SYSTEM: [&str; 9] = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", 
 /// Folder names whose parent is an installation's root.
 const BIN_NAMES: [&str; 3] = ["bin", "sbin", "shims"];
 
-/// One read-only mount of the sandbox.
+/// One read-only mount of the sandbox, or a symbolic link.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bind {
     pub path: PathBuf,
     /// Skipped when the path does not exist (the system folders differ by machine).
     pub optional: bool,
+    /// A system folder that is a symbolic link (`/bin -> usr/bin` where /usr is
+    /// merged) is made the same link, not a mount of its own: every mount costs at the
+    /// start and the end of every program.
+    pub link: Option<PathBuf>,
 }
 
 impl Bind {
     /// bubblewrap's arguments for it: its folders made first (see [`folders_to`]).
     pub fn args(&self) -> Vec<String> {
         let path = self.path.to_string_lossy().into_owned();
+        if let Some(target) = &self.link {
+            return vec!["--symlink".to_string(), target.to_string_lossy().into_owned(), path];
+        }
         let flag = if self.optional { "--ro-bind-try" } else { "--ro-bind" };
         let mut args = folders_to(&self.path);
         args.extend([flag.to_string(), path.clone(), path]);
         args
     }
+}
+
+/// The system folders of this machine: a mount for each that exists, a link for each
+/// that is a link.
+fn system() -> Vec<Bind> {
+    SYSTEM
+        .iter()
+        .map(PathBuf::from)
+        .filter_map(|path| {
+            let meta = std::fs::symlink_metadata(&path).ok()?;
+            let link = meta.file_type().is_symlink().then(|| std::fs::read_link(&path).ok()).flatten();
+            Some(Bind { path, optional: true, link })
+        })
+        .collect()
 }
 
 /// bubblewrap's arguments that make the folders above `path` in the sandbox, each
@@ -58,7 +79,8 @@ pub fn folders_to(path: &Path) -> Vec<String> {
 /// Every read-only mount for `place`, system folders first, then the program's own
 /// paths (which may lie inside a system folder's mount point, never the reverse).
 pub fn binds(place: &Place) -> Vec<Bind> {
-    let mut binds: Vec<Bind> = SYSTEM.iter().map(|p| Bind { path: PathBuf::from(p), optional: true }).collect();
+    // Links last: bubblewrap makes a link only where its target's folder exists.
+    let (links, mut binds): (Vec<Bind>, Vec<Bind>) = system().into_iter().partition(|b| b.link.is_some());
     let mut own: Vec<PathBuf> = Vec::new();
     let program = Path::new(place.program);
     for path in [program.to_path_buf(), canonical(program)] {
@@ -80,12 +102,31 @@ pub fn binds(place: &Place) -> Vec<Bind> {
     let covered: Vec<PathBuf> =
         own.iter().filter(|p| own.iter().any(|q| q != *p && p.starts_with(q))).cloned().collect();
     own.retain(|p| !covered.contains(p));
-    binds.extend(own.into_iter().map(|path| Bind { path, optional: false }));
+    binds.extend(links);
+    binds.extend(own.into_iter().map(|path| Bind { path, optional: false, link: None }));
     binds
 }
 
-/// What must be shown for the program file at `path`.
+/// The interpreter a script's `#!` line names, if it names one by its path.
+pub fn interpreter(path: &Path) -> Option<PathBuf> {
+    let mut head = [0u8; 256];
+    let read = std::io::Read::read(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
+    let line = head[..read].strip_prefix(b"#!")?.split(|&b| b == b'\n').next()?;
+    let word = String::from_utf8_lossy(line).split_whitespace().next()?.to_string();
+    word.starts_with('/').then(|| PathBuf::from(word))
+}
+
+/// What must be shown for the program file at `path`: the file (or its installation,
+/// or its folder), and the interpreter its `#!` line names.
 fn program_paths(path: &Path) -> Vec<PathBuf> {
+    let mut paths = file_paths(path);
+    if let Some(interpreter) = interpreter(path) {
+        paths.extend(file_paths(&interpreter));
+    }
+    paths
+}
+
+fn file_paths(path: &Path) -> Vec<PathBuf> {
     if !path.is_absolute() || is_system(path) {
         return Vec::new();
     }
@@ -168,6 +209,10 @@ mod tests {
         let all = binds(&place("/usr/bin/true", &[], &dir));
         assert!(all.iter().all(|b| b.optional), "{all:?}");
         assert_eq!(all[0].args(), ["--ro-bind-try".to_string(), "/usr".to_string(), "/usr".to_string()]);
+        if std::fs::symlink_metadata("/bin").is_ok_and(|m| m.file_type().is_symlink()) {
+            let bin = all.iter().find(|b| b.path == Path::new("/bin")).unwrap();
+            assert_eq!(bin.args()[0], "--symlink", "a merged /usr's links are links, not mounts");
+        }
     }
 
     #[test]
