@@ -376,3 +376,40 @@ fn the_prairielearn_entrypoint_reports_a_submission_that_does_not_compile_as_not
     let errors = results["format_errors"].as_array().unwrap();
     assert!(errors.iter().any(|e| e.as_str().unwrap().contains("mismatched types")), "{errors:?}");
 }
+
+/// The Gradescope bundle holds nothing a submission must not see (the solutions, the
+/// tests' mutants, the benchmarks), and its trimmed workspace still resolves exactly
+/// from its Cargo.lock, offline.
+#[test]
+fn the_gradescope_bundle_carries_no_solutions() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("autograder.zip");
+    let out = Command::new("bash")
+        .arg(root().join("template/gradescope/make-bundle.sh"))
+        .args(["HEAD", zip.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let unzip = Command::new("python3")
+        .args(["-m", "zipfile", "-e", zip.to_str().unwrap(), dir.path().join("x").to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(unzip.success());
+    let course = dir.path().join("x/course");
+    for gone in ["solutions", "tests", "bench"] {
+        assert!(!course.join(gone).exists(), "the bundle has course/{gone}");
+    }
+    assert!(course.join("labs/hello/src/bin/hello-server.rs").is_file(), "the skeletons are there");
+    let manifest = fs::read_to_string(course.join("Cargo.toml")).unwrap();
+    assert!(!manifest.contains("solution"), "{manifest}");
+    let metadata = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(&course)
+        .output()
+        .unwrap();
+    assert!(metadata.status.success(), "{}", String::from_utf8_lossy(&metadata.stderr));
+    for script in ["run_autograder", "course/template/prairielearn/run.sh"] {
+        let text = fs::read_to_string(dir.path().join("x").join(script)).unwrap();
+        assert!(text.contains("--require-sandbox"), "{script} must refuse to grade unsandboxed");
+    }
+}

@@ -6,7 +6,7 @@ set -euo pipefail
 
 # The image's package lists may be stale or absent: install from fresh ones.
 apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl build-essential python3
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl build-essential python3 bubblewrap
 curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
 # shellcheck disable=SC1091
 . "$HOME/.cargo/env"

@@ -20,7 +20,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$COURSE/target}"
 
 # shellcheck disable=SC2086 # LABS is a list of names
 "$COURSE/template/bin/grade-submission" "$COURSE" "$GRADE/student" "$work" -- \
-  $LABS --format prairielearn="$results"
+  $LABS --require-sandbox --format prairielearn="$results"
 status=$?
 if [ ! -f "$results" ]; then
   printf '{"gradable": false, "format_errors": ["the grader could not run (exit status %s)"]}\n' "$status" >"$results"
