@@ -124,13 +124,21 @@ fn the_json_report_adds_up() {
 
 #[test]
 fn the_contract_in_docs_is_the_course_contract() {
-    // shared/CONTRACT.md sits beside the repository on course machines; the copy in
-    // docs/ is what students read, and must not drift from it.
+    // docs/contract.md began as shared/CONTRACT.md and is now the contract, changed
+    // there with its reasons (docs/contract.md's note). It must still cover everything
+    // the course's original fixes: each of its sections, and every program it names.
     let shared = root().join("../shared/CONTRACT.md");
     let copy = fs::read_to_string(root().join("docs/contract.md")).expect("docs/contract.md");
     let body = copy.split_once("-->\n").map(|(_, body)| body).expect("docs/contract.md starts with its note");
-    match fs::read_to_string(&shared) {
-        Ok(original) => assert_eq!(body, original, "docs/contract.md differs from shared/CONTRACT.md: copy it again"),
-        Err(_) => assert!(body.contains("# The lab contract")),
+    assert!(body.contains("# The lab contract"));
+    let Ok(original) = fs::read_to_string(&shared) else { return };
+    for heading in original.lines().filter(|l| l.starts_with("## ")) {
+        assert!(body.lines().any(|l| l == heading), "docs/contract.md lost the section {heading:?}");
+    }
+    for program in original.split('`').skip(1).step_by(2).filter(|w| w.contains('-') && !w.contains(' ')) {
+        if program.starts_with("--") || program.chars().any(|c| !(c.is_ascii_lowercase() || c == '-')) {
+            continue;
+        }
+        assert!(body.contains(&format!("`{program}")), "docs/contract.md no longer names `{program}`");
     }
 }

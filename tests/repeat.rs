@@ -2,7 +2,7 @@
 //! some runs) told apart from failing ones (passed none); exit 0 only if every run of
 //! every check passed.
 
-use socket_labs_tests::{fixture, grade_json, grader, python};
+use socket_labs_tests::{fixture, grade_json, grader, grader_command, python};
 
 #[test]
 fn repeat_tells_flaky_from_failing_from_passing() {
@@ -10,21 +10,30 @@ fn repeat_tells_flaky_from_failing_from_passing() {
     let flaky =
         format!("hello-server={} -B {} {}", python(), fixture("hostile", "flaky_server.py"), counter.path().display());
     let failing = format!("sum-server={} -B {}", python(), fixture("hostile", "exits_at_once.py"));
-    let run = grade_json(&[
-        "--solutions",
-        "--repeat",
-        "4",
-        "--check",
-        "hello/server-replies",
-        "--check",
-        "hello/sum-integers",
-        "--check",
-        "hello/client-default-message",
-        "--cmd",
-        &flaky,
-        "--cmd",
-        &failing,
-    ]);
+    // The flaky server counts its runs in a file of the test's, which a sandboxed
+    // program could not write: this test is about --repeat, not the sandbox.
+    let tmp = tempfile::tempdir().unwrap();
+    let output = grader_command(tmp.path())
+        .env("SOCKET_LABS_NO_SANDBOX", "1")
+        .args(["test", "--format", "json"])
+        .args([
+            "--solutions",
+            "--repeat",
+            "4",
+            "--check",
+            "hello/server-replies",
+            "--check",
+            "hello/sum-integers",
+            "--check",
+            "hello/client-default-message",
+            "--cmd",
+            &flaky,
+            "--cmd",
+            &failing,
+        ])
+        .output()
+        .unwrap();
+    let run = socket_labs_tests::Run { tmp, output };
     assert_eq!(run.code(), 1, "{}", run.stderr());
     let summary = run.json();
     assert_eq!(summary["runs"], 4);

@@ -116,6 +116,12 @@ impl Harness {
         std::net::UdpSocket::bind((ip, 0)).is_ok()
     }
 
+    /// Why the grader failed its part of the check, if it did (see
+    /// [`Transcript::grader_fault`]); call it after the check's programs are stopped.
+    pub fn fault(&self) -> Option<String> {
+        self.transcript.fault()
+    }
+
     /// The transcript so far; call it after the check's programs are stopped.
     pub fn transcript(&self) -> Vec<crate::transcript::Event> {
         self.transcript.events()

@@ -52,9 +52,16 @@ impl LogDir {
     }
 
     /// Puts a file of the grader's into the directory before a server starts.
+    /// The file is the program's, as if an earlier run of it had written it: one that
+    /// overwrites it can (and is caught doing so).
     pub fn seed(&self, name: &str, contents: &str) -> Result<(), Failure> {
-        std::fs::write(self.path().join(name), contents)
-            .map_err(|e| Failure::grader(format!("cannot write {name} into the log directory: {e}")))
+        let path = self.path().join(name);
+        let cannot = |e: std::io::Error| Failure::grader(format!("cannot write {name} into the log directory: {e}"));
+        std::fs::write(&path, contents).map_err(cannot)?;
+        if let Some(id) = crate::sandbox::owner() {
+            std::os::unix::fs::chown(&path, Some(id), Some(id)).map_err(cannot)?;
+        }
+        Ok(())
     }
 
     /// Every file in it now.

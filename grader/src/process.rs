@@ -366,6 +366,7 @@ impl Process {
             ));
         }
         self.wait_exit(Instant::now() + std::time::Duration::from_secs(5));
+        self.note_sandbox_failure();
         self.note_limits();
         self.jail.remove();
         LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(pid, _, _)| *pid != self.pid);
@@ -401,6 +402,19 @@ impl Process {
     fn note(&self, text: String) {
         if self.limits.is_some() {
             self.transcript.note(text);
+        }
+    }
+
+    /// bubblewrap that could not set up the sandbox exits with status 1 and says why on
+    /// stderr, `bwrap: ...`, before the program ever ran: that is the grader's failure,
+    /// never the program's.
+    fn note_sandbox_failure(&self) {
+        if !self.sandboxed || self.exit_status().and_then(|s| s.code()) != Some(1) {
+            return;
+        }
+        let stderr = self.final_stderr();
+        if let Some(line) = stderr.lines().next().filter(|l| l.starts_with("bwrap: ")) {
+            self.transcript.grader_fault(format!("the sandbox could not be set up for {}: {line}", self.label));
         }
     }
 

@@ -131,6 +131,11 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
             .unwrap_or_default();
         Err(Failure::grader(format!("the grader's check panicked: {what}")))
     });
+    // The grader's own failure overrides whatever the check concluded from it.
+    let outcome = match harness.fault() {
+        Some(why) => Err(Failure::grader(why)),
+        None => outcome,
+    };
     let transcript = harness.transcript();
     let duration_ms = started.elapsed().as_millis() as u64;
     let (status, points, failure) = match outcome {

@@ -50,11 +50,26 @@ impl Event {
 pub struct Transcript {
     start: Instant,
     events: Arc<Mutex<Vec<Event>>>,
+    /// Set when the grader failed its part in a way only the program saw (the sandbox
+    /// could not be set up around it): the check then has no verdict.
+    grader_fault: Arc<Mutex<Option<String>>>,
 }
 
 impl Default for Transcript {
     fn default() -> Self {
-        Transcript { start: Instant::now(), events: Arc::default() }
+        Transcript { start: Instant::now(), events: Arc::default(), grader_fault: Arc::default() }
+    }
+}
+
+impl Transcript {
+    /// Records that the grader, not the program, failed (the first such reason wins).
+    pub fn grader_fault(&self, why: String) {
+        self.grader_fault.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(why);
+    }
+
+    /// The grader's own failure during the check, if any.
+    pub fn fault(&self) -> Option<String> {
+        self.grader_fault.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

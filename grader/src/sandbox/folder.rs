@@ -23,6 +23,11 @@ pub fn set_root(root: PathBuf) {
     *ROOT.lock().unwrap_or_else(|e| e.into_inner()) = Some(root);
 }
 
+/// The folder a run's folders are made in: the run's own, else the system's.
+pub fn root() -> PathBuf {
+    ROOT.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_else(std::env::temp_dir)
+}
+
 /// Removes the run's folder and everything in it (for the interrupt handler, where
 /// the value that would remove it is never dropped).
 pub fn remove_root() {
@@ -55,8 +60,7 @@ impl Folder {
     /// A new empty folder owned by `owner` (the sandbox's uid, when the grader is
     /// root), at most `size` bytes where [`capped`].
     pub fn create(size: u64, owner: Option<u32>) -> io::Result<Folder> {
-        let root = ROOT.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_else(std::env::temp_dir);
-        let path = tempfile::Builder::new().prefix("socket-labs-").tempdir_in(root)?.keep();
+        let path = tempfile::Builder::new().prefix("socket-labs-").tempdir_in(root())?.keep();
         let folder = Folder { path };
         if capped() {
             mount_tmpfs(&folder.path, size, owner)?;

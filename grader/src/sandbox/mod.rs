@@ -118,19 +118,31 @@ pub struct Filters(Vec<OwnedFd>);
 impl Filters {
     /// What the child must do between fork and exec: put the filters' pipes where
     /// bubblewrap's arguments say. Allocates nothing.
+    ///
+    /// In two steps: each pipe is first copied above every target, and only then onto
+    /// its target. Copied straight onto the targets, a pipe that happens to sit at the
+    /// other target (fd 3 or 4 are often free in the parent) would be overwritten
+    /// first, and bubblewrap would read one filter twice: the second time empty.
     pub fn pre_exec(&self) -> impl Fn() -> io::Result<()> + Send + Sync + 'static {
-        let fds: Vec<(i32, i32)> = self.0.iter().map(AsRawFd::as_raw_fd).zip(FILTER_FDS).collect();
+        let mut fds = [-1; 2];
+        for (slot, fd) in fds.iter_mut().zip(&self.0) {
+            *slot = fd.as_raw_fd();
+        }
         move || {
-            for &(from, to) in &fds {
-                // SAFETY: dup2 and fcntl are async-signal-safe; both fds are open.
-                unsafe {
-                    if from == to {
-                        // Already in place: dup2 would keep close-on-exec set.
-                        let flags = libc::fcntl(from, libc::F_GETFD);
-                        libc::fcntl(from, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
-                    } else if libc::dup2(from, to) < 0 {
-                        return Err(io::Error::last_os_error());
-                    }
+            let mut high = [-1; 2];
+            for (slot, &fd) in high.iter_mut().zip(&fds) {
+                // SAFETY: fcntl is async-signal-safe; `fd` is open.
+                *slot = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 16) };
+                if *slot < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            for (&from, to) in high.iter().zip(FILTER_FDS) {
+                // SAFETY: dup2 is async-signal-safe; `from` is open and above every
+                // target, so no dup2 here overwrites another pipe. The copy at `to` is
+                // not close-on-exec; `from` is, and goes at exec.
+                if unsafe { libc::dup2(from, to) } < 0 {
+                    return Err(io::Error::last_os_error());
                 }
             }
             Ok(())
@@ -228,9 +240,10 @@ impl Sandbox {
     /// where it cannot work (user namespaces disabled, a container without the
     /// privileges) is found before any check, with bubblewrap's own words.
     fn try_once(&self) -> Result<(), String> {
+        // In the run's folder: an interrupt during the probe leaves nothing behind.
         let dir = tempfile::Builder::new()
             .prefix("socket-labs-probe-")
-            .tempdir()
+            .tempdir_in(folder::root())
             .map_err(|e| format!("cannot make a folder to try the sandbox in: {e}"))?;
         if self.setpriv.is_some() {
             let _ = std::os::unix::fs::chown(dir.path(), Some(UNPRIVILEGED), Some(UNPRIVILEGED));
