@@ -6,8 +6,10 @@
 //! 3. scaling: grader time against the number of labs, and the varsize server's time
 //!    against the message size (1 to 64 MiB).
 //!
-//! `cargo run --release -p socket-labs-bench [grader] [servers] [scaling]` (default:
-//! all three). Loopback only; every cell is bounded in requests and time.
+//! `cargo run --release -p socket-labs-bench [grader] [servers] [scaling] [SERVER]...`
+//! (default: all three parts; SERVER names, such as `date` or `varsize`, keep only the
+//! rows of section 2 whose server name starts with one of them). Loopback only; every
+//! cell is bounded in requests and time.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -29,19 +31,32 @@ const IO_TIMEOUT: Duration = Duration::from_secs(1);
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ is in the workspace").to_path_buf();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let want = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
+    let parts = ["grader", "servers", "scaling"];
+    let (part_args, names): (Vec<String>, Vec<String>) = args.into_iter().partition(|a| parts.contains(&a.as_str()));
+    let want = |part: &str| part_args.is_empty() || part_args.iter().any(|a| a == part);
     println!("# socket-labs-bench\n");
     println!("{} cores, started with load average {}\n", cores(), loadavg());
-    build(&root);
+    build(&root, want("grader") || want("scaling"));
     let mut labs_run = Vec::new();
     if want("grader") {
         labs_run = grader_speed(&root);
     }
+    let mut slower = Vec::new();
     if want("servers") {
-        servers(&root);
+        slower = servers(&root, &names);
     }
     if want("scaling") {
         scaling(&root, &labs_run);
+    }
+    println!("Finished with load average {}", loadavg());
+    if !slower.is_empty() {
+        // A reference that a student finds slower than the lecture's Python server
+        // teaches the wrong lesson: fail loudly, for a script or CI to notice.
+        eprintln!("socket-labs-bench: FAILED: the reference server is slower than the Python server in:");
+        for cell in &slower {
+            eprintln!("  {cell}");
+        }
+        std::process::exit(1);
     }
 }
 
@@ -57,7 +72,9 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
-fn build(root: &Path) {
+/// Builds the release solutions, and (`grader`: for sections 1 and 3) the grader and
+/// the debug solutions it grades.
+fn build(root: &Path, grader: bool) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let packages = ["echo-solution", "threaded-solution", "date-solution", "varsize-solution", "calc-solution"];
     let mut release = Command::new(&cargo);
@@ -71,11 +88,13 @@ fn build(root: &Path) {
     for lab in ["hello", "varsize", "date", "logging", "echo", "upper", "threaded", "calc", "board"] {
         debug.arg("-p").arg(format!("{lab}-solution"));
     }
-    let debug = debug.status();
+    if grader {
+        let debug = debug.status();
+        assert!(debug.map(|s| s.success()).unwrap_or(false), "cargo build of the grader and the solutions failed");
+        write_programs(root);
+    }
     let release = release.status();
-    assert!(debug.map(|s| s.success()).unwrap_or(false), "cargo build of the grader and the solutions failed");
     assert!(release.map(|s| s.success()).unwrap_or(false), "cargo build --release of the solutions failed");
-    write_programs(root);
 }
 
 /// The programs file `grader test --programs` reads (the one `grader batch` writes):
@@ -504,21 +523,33 @@ fn load(server: &Running, proto: &Proto, clients: usize, measure_cpu: bool) -> C
     }
 }
 
-fn servers(root: &Path) {
+/// Section 2. Returns the cells where the reference served fewer requests per second
+/// than the Python server.
+fn servers(root: &Path, names: &[String]) -> Vec<String> {
     println!("## 2. Reference servers against the lecture's Python servers and a minimal server\n");
     println!(
         "Closed loop: each client sends a request, waits for the whole reply, checks it, sends the next; \
          at most {} s and 40000 requests per cell (date: a connection per request, 3000), best of 2 rounds. \
          req/s = requests done / cell time; p50/p99 latency in µs; CPU = the server's own CPU µs per request \
-         (/proc/PID/stat); served = clients that got at least one reply; failed = clients whose connect or read \
-         timed out after {} s. ref = release build of solutions/; python = bench/peers (calc: \
-         tests/fixtures/calc/seed_server.py); minimal = fixed reply, no parsing, in the bench process.\n",
+         (/proc/PID/stat: it moves much less with the machine's load than req/s does), and CPU ref/py their ratio; \
+         served = clients that got at least one reply; failed = clients whose connect or read timed out after {} s. \
+         ref = release build of solutions/; python = bench/peers (calc: tests/fixtures/calc/seed_server.py); \
+         minimal = fixed reply, no parsing, in the bench process. A cell where ref/python is below 1 after two \
+         rounds gets a third round of both; if it stays below 1 it is marked SLOWER and the bench exits 1. \
+         load = the 1-minute load average (/proc/loadavg) when the cell started, on {} cores; section started \
+         at load {}.\n",
         CELL.as_secs_f64(),
-        IO_TIMEOUT.as_secs_f64()
+        IO_TIMEOUT.as_secs_f64(),
+        cores(),
+        loadavg()
     );
-    println!("| server | clients | ref req/s | python req/s | minimal req/s | ref/python | ref/minimal | p50 ref / py / min | p99 ref / py / min | CPU µs/req ref / py | served ref / py / min | failed ref / py / min | load |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | --- | ---: |");
+    println!("| server | clients | ref req/s | python req/s | minimal req/s | ref/python | ref/minimal | p50 ref / py / min | p99 ref / py / min | CPU µs/req ref / py | CPU ref/py | served ref / py / min | failed ref / py / min | load |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | --- | --- | ---: |");
+    let mut slower = Vec::new();
     for (proto, binary, args, peer) in protos() {
+        if !names.is_empty() && !names.iter().any(|n| proto.name.starts_with(n.as_str())) {
+            continue;
+        }
         let reference = start_process(root, &root.join("target/release").join(binary), &args);
         let python = start_process(root, Path::new("python3"), &[peer]);
         let minimal = start_minimal(&proto);
@@ -533,13 +564,33 @@ fn servers(root: &Path) {
                 load(&python, &proto, clients, true),
                 load(&minimal, &proto, clients, false),
             );
-            let r = best(r1, load(&reference, &proto, clients, true));
-            let p = best(p1, load(&python, &proto, clients, true));
+            let mut r = best(r1, load(&reference, &proto, clients, true));
+            let mut p = best(p1, load(&python, &proto, clients, true));
             let m = best(m1, load(&minimal, &proto, clients, false));
+            let mut verdict = "";
+            if rate(&r) < rate(&p) {
+                // One more round of both before calling the reference slower: a single
+                // disturbed round should not fail the bench.
+                r = best(r, load(&reference, &proto, clients, true));
+                p = best(p, load(&python, &proto, clients, true));
+                verdict = if rate(&r) < rate(&p) { " **SLOWER**" } else { " (3 rounds)" };
+            }
+            if rate(&r) < rate(&p) {
+                slower.push(format!(
+                    "{} with {clients} client(s): {:.0} req/s against {:.0} (load {load_avg})",
+                    proto.name,
+                    rate(&r),
+                    rate(&p)
+                ));
+            }
             let us = |v: f64| if v.is_nan() { "-".to_string() } else { format!("{v:.0}") };
             let cpu = |c: &Cell| c.cpu_us.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
+            let cpu_ratio = match (r.cpu_us, p.cpu_us) {
+                (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+                _ => "-".into(),
+            };
             println!(
-                "| {} | {clients} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {} / {} / {} | {} / {} / {} | {} / {} | {} / {} / {} | {} / {} / {} | {load_avg} |",
+                "| {} | {clients} | {:.0} | {:.0} | {:.0} | {:.2}{verdict} | {:.2} | {} / {} / {} | {} / {} / {} | {} / {} | {cpu_ratio} | {} / {} / {} | {} / {} / {} | {load_avg} |",
                 proto.name,
                 rate(&r),
                 rate(&p),
@@ -563,7 +614,8 @@ fn servers(root: &Path) {
             );
         }
     }
-    println!();
+    println!("\nSection 2 finished at load {}.\n", loadavg());
+    slower
 }
 
 // ---------------------------------------------------------------------------------

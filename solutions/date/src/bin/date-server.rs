@@ -2,8 +2,9 @@
 //!
 //! For each connection: read one request line (any text), reply one line, the current
 //! date and time in RFC 3339 (`2026-11-21T23:25:51Z`), and close the connection.
-//! Every client is served on a thread of its own, so a client that connects and never
-//! sends its request holds up nobody but itself.
+//! A fixed pool of threads serves the clients, each thread running the iterative
+//! server's loop (accept, serve, accept again) on the one shared listener: a client that
+//! connects and never sends its request holds up one thread, and the others keep serving.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -27,10 +28,14 @@ struct Args {
 /// The longest request line read: a client cannot make the server buffer without end.
 const MAX_REQUEST: u64 = 4096;
 
-/// How long a client may take to send its request. Only that client's thread waits;
-/// the timeout just makes sure that a client that never speaks does not keep a thread
-/// and a socket forever.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How many clients are served at once: the threads of the pool. A client that never
+/// speaks holds one of them until REQUEST_TIMEOUT; it takes this many such clients at
+/// once to make the others wait.
+const WORKERS: usize = 32;
+
+/// How long a client may take to send its request. Only the thread serving it waits;
+/// the timeout gives that thread back to the pool when a client never speaks.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn main() {
     let args = Args::parse();
@@ -43,17 +48,26 @@ fn main() {
     };
     eprintln!("date-server: listening on {}:{}", args.host, args.port);
 
+    // A pool of threads started once, rather than a thread per connection: starting a
+    // thread costs more than a whole date request (its stack is mapped, protected and
+    // unmapped again). Every thread blocks in accept() on the same listener and the
+    // kernel hands each new connection to one of them, so whichever thread is free serves
+    // the next client, while the ones waiting for a slow client wait on their own.
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS {
+            scope.spawn(|| accept_and_serve(&listener));
+        }
+    });
+}
+
+/// The iterative server's loop: one client after another, forever.
+fn accept_and_serve(listener: &TcpListener) {
     for stream in listener.incoming() {
         match stream {
-            // A thread per client: while one waits for its client's request, the loop
-            // is already back in accept() for the next one. An iterative server (serve
-            // here, then accept) would be stuck on a silent client.
             Ok(stream) => {
-                std::thread::spawn(move || {
-                    if let Err(e) = serve(stream) {
-                        eprintln!("date-server: client error: {e}");
-                    }
-                });
+                if let Err(e) = serve(stream) {
+                    eprintln!("date-server: client error: {e}");
+                }
             }
             Err(e) => eprintln!("date-server: accept failed: {e}"),
         }
