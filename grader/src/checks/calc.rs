@@ -378,7 +378,7 @@ fn tcp_pipelined(h: &mut Harness) -> CheckResult {
     let mut server = h.server("calc-server").start()?;
     let mut c = server.connect()?;
     c.send_together(&["+ 1 2\n", "* 3 4\n", "^ 2 5\n", "- 1 9\n"], &Fragments::whole())?;
-    let hint = "TCP is a byte stream: one read() may hold several lines. Read line by line (a BufReader), not one request per read()";
+    let hint = "TCP is a byte stream: one read() may hold several lines. Read line by line (Rust: a BufReader; Python: sock.makefile() and readline()), not one request per read()";
     for want in [Want::Int(3), Want::Int(12), Want::Int(32), Want::Int(-8)] {
         // A server that answers one line per read leaves the rest unanswered: silence.
         let got = c.read_line().hint_on(Closed, OPEN).hint_on(Refused, OPEN).hint(hint)?;
@@ -476,7 +476,7 @@ fn tcp_long_line(h: &mut Harness) -> CheckResult {
         Err(f) if matches!(f.kind, Closed | Refused) => h.note("the server closed that connection: fine"),
         Err(f) => {
             return Err(f).hint(
-                "bound the line you read (Read::take in Rust): answer ERR request too long, then skip to the newline or close",
+                "bound the line you read (Rust: Read::take; Python: readline(limit)): answer ERR request too long, then skip to the newline or close",
             )
         }
     }

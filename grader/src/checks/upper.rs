@@ -207,7 +207,7 @@ fn tcp_server_split_line(h: &mut Harness) -> CheckResult {
     let cut = line.find('ü').expect("the sentence has a ü") + 1;
     let mut server = h.server("tcp-upper-server").start()?;
     let mut c = server.connect()?;
-    let hint = "TCP is a byte stream: a line may arrive in pieces, even cut inside a character. Read up to the newline (a BufReader and read_line), then decode the whole line";
+    let hint = "TCP is a byte stream: a line may arrive in pieces, even cut inside a character. Read up to the newline (Rust: BufReader::read_line; Python: buffer the bytes until b'\\n'), then decode the whole line";
     c.send(&line.as_bytes()[..cut])?;
     // The server reads the first piece on its own, as the kernel sees it (its receive
     // queue is empty), before the rest is sent: a condition, not a pause, so a server
