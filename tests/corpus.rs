@@ -112,7 +112,7 @@ fn words(check: &Value) -> String {
 #[case::java_date_server_never_reads("date", "date-server", "java:DateServer", &["server-waits-for-request"], "without reading the request")]
 #[case::dies_in_a_thread("hello", "hello-server", "hello/thread_dies_server.py", &["server-replies", "server-two-messages", "server-keeps-running", "server-any-text", "server-host-and-port"], "hello-server printed a Python traceback on stderr: TypeError")]
 #[case::udp_instead_of_tcp("calc", "calc-client", "calc/udp_only_client.py", &["client-requests", "client-stdin", "client-err-reply"], "calc-client sent a UDP datagram to 127.0.0.1:")]
-#[case::exits_after_an_empty_connection("logging", "logging-date-server", "logging/exits_on_empty.py", &["log-no-request", "silent-client"], "logging-date-server exited with status 0 before client 2 connected")]
+#[case::exits_after_an_empty_connection("logging", "logging-date-server", "logging/exits_on_empty.py", &["log-no-request", "silent-client"], "logging-date-server exited with status 0")]
 #[case::never_sends("date", "date-client", "date/never_sends_client.py", &["client-sends-request", "client-prints-reply"], "date-client connected but sent nothing")]
 fn each_program_of_the_corpus_gets_its_verdict(
     #[case] lab: &str,

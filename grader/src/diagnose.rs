@@ -81,7 +81,7 @@ pub fn with_stderr_of_programs(mut failure: Failure, transcript: &[Event]) -> Fa
     failure
 }
 
-/// A skeleton that still stops at its placeholder: Rust's `todo!()` (a panic "not yet
+/// A skeleton that still stops at its placeholder: Rust's `todo!` macro (a panic "not yet
 /// implemented") or the Python skeletons' `raise NotImplementedError(...)`.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Unfinished {

@@ -387,7 +387,12 @@ fn udp_client_sends_line(h: &mut Harness) -> CheckResult {
 fn udp_client_gives_up(h: &mut Harness) -> CheckResult {
     let mut scripted = h.scripted_udp_server()?;
     h.note("the grader receives the datagram and never replies: the network loses it");
-    let client = h.client("udp-upper-client").port(scripted.port()).stdin("hello\n").start()?;
+    let client = h
+        .client("udp-upper-client")
+        .port(scripted.port())
+        .args(["--timeout", udp::CLIENT_TIMEOUT])
+        .stdin("hello\n")
+        .start()?;
     let first = scripted.recv(&client)?;
     scripted.lose(&first);
     client.finish().hint(TIMEOUT_HINT)?.expect_clean_failure()
@@ -398,6 +403,7 @@ fn udp_client_no_server(h: &mut Harness) -> CheckResult {
     h.note(format!("nothing is bound to UDP 127.0.0.1:{port}"));
     h.client("udp-upper-client")
         .port(port)
+        .args(["--timeout", udp::CLIENT_TIMEOUT])
         .stdin("hello\n")
         .run()
         .hint(TIMEOUT_HINT)?
