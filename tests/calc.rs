@@ -101,7 +101,7 @@ const CLIENT_UDP: &[&str] = &["client-udp-"];
 #[case::client_err_to_stderr("calc-client", "err-to-stderr", CLIENT_TCP, &["client-err-reply"], "as it is")]
 #[case::client_no_retry("calc-client", "no-retry", CLIENT_UDP, &["client-udp-retry"], "send the same request again")]
 #[case::client_retry_forever("calc-client", "retry-forever", CLIENT_UDP, &["client-udp-gives-up", "client-udp-no-server"], "more than 4 times")]
-#[case::client_short_wait("calc-client", "short-wait", CLIENT_UDP, &["client-udp-gives-up"], "wait 1 s")]
+#[case::client_short_wait("calc-client", "short-wait", CLIENT_UDP, &["client-udp-gives-up"], "wait --timeout seconds")]
 #[case::client_only_timeout("calc-client", "only-timeout", CLIENT_UDP, &["client-udp-no-server"], "traceback")]
 #[case::client_udp_prefix("calc-client", "prefix", CLIENT_UDP, &["client-udp-requests", "client-udp-retry"], "as it is")]
 #[case::allowed_conn_per_request("calc-client", "allowed-conn-per-request", CLIENT_TCP, &[], "")]

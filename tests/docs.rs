@@ -377,3 +377,265 @@ fn the_built_book_has_no_broken_links() {
     assert!(broken.is_empty(), "broken links in the built book:\n{}", broken.join("\n"));
     assert!(!book.join("book.toml").exists(), "the book's configuration is not a page of it");
 }
+
+// ---- Failure messages quoted in the docs ------------------------------------------------
+
+/// The text of every string literal of the grader's sources, as it prints: escapes
+/// resolved, `{placeholders}` kept (they split it into the fragments it prints verbatim).
+fn grader_literals() -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(&root().join("grader/src"), &mut files);
+    let mut literals = Vec::new();
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        // Unit tests hold strings the grader never prints.
+        let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+        let chars: Vec<char> = source.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == '/' && chars.get(i + 1) == Some(&'/') {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            } else if chars[i] == '\'' && chars.get(i + 2) == Some(&'\'') {
+                i += 3; // a char literal such as '"'
+            } else if chars[i] == '\'' && chars.get(i + 1) == Some(&'\\') && chars.get(i + 3) == Some(&'\'') {
+                i += 4; // an escaped one such as '\n'
+            } else if chars[i] == 'r' && matches!(chars.get(i + 1), Some('#') | Some('"')) {
+                let hashes = chars[i + 1..].iter().take_while(|&&c| c == '#').count();
+                let start = i + 1 + hashes + 1;
+                let close: String = std::iter::once('"').chain(std::iter::repeat_n('#', hashes)).collect();
+                let rest: String = chars[start..].iter().collect();
+                let end = rest.find(&close).unwrap_or(rest.len());
+                literals.push(rest[..end].to_string());
+                i = start + rest[..end].chars().count() + close.chars().count();
+            } else if chars[i] == '"' {
+                let mut text = String::new();
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' {
+                        i += 1;
+                        match chars.get(i) {
+                            Some('n') => text.push('\n'),
+                            Some('t') => text.push('\t'),
+                            Some('\n') => {
+                                while chars.get(i + 1).is_some_and(|c| c.is_whitespace()) {
+                                    i += 1;
+                                }
+                            }
+                            Some(&c) => text.push(c),
+                            None => {}
+                        }
+                    } else {
+                        text.push(chars[i]);
+                    }
+                    i += 1;
+                }
+                literals.push(text.replace("{{", "{").replace("}}", "}"));
+                i += 1;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    literals
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The pieces of a literal that print verbatim: the text between its placeholders.
+fn fragments(literal: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = literal;
+    while let Some(open) = rest.find('{') {
+        out.push(rest[..open].to_string());
+        rest = rest[open..].find('}').map_or("", |close| &rest[open + close + 1..]);
+    }
+    out.push(rest.to_string());
+    out.into_iter().filter(|f| f.trim().chars().count() >= 6).collect()
+}
+
+/// The failure messages a page quotes: in a ```text block, the lines of a failure below
+/// its `:(` line (the summary, `expected:`, `got:`, `hint:`); in a "what you see" table,
+/// each `code span`. A `...` in a quote stands for words left out.
+fn quoted_messages(text: &str) -> Vec<String> {
+    let mut quotes = Vec::new();
+    let (mut fenced, mut in_failure, mut in_table) = (false, false, false);
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            in_failure = false;
+            continue;
+        }
+        if fenced {
+            if line.contains(":( ") {
+                in_failure = true;
+            } else if in_failure && line.starts_with("       ") {
+                let body = line.trim();
+                let skip = ["run only this check", "learn more", "sent:", "# "];
+                if !skip.iter().any(|s| body.starts_with(s)) {
+                    let body = ["expected:", "got:", "hint:", "timeout:"]
+                        .iter()
+                        .find_map(|p| body.strip_prefix(p))
+                        .unwrap_or(body);
+                    quotes.push(body.trim().to_string());
+                }
+            } else {
+                in_failure = false;
+            }
+            continue;
+        }
+        if line.starts_with("| mistake | what you see |") {
+            in_table = true;
+        } else if in_table && line.starts_with('|') {
+            let seen = line.trim_matches('|').split(" | ").nth(1).unwrap_or_default();
+            quotes.extend(seen.split('`').skip(1).step_by(2).map(String::from));
+        } else {
+            in_table = false;
+        }
+    }
+    quotes
+}
+
+/// The words of a quote that the grader's own text must hold, where it stands: not the
+/// program's names, numbers, addresses, paths, quoted data or escapes.
+fn fixed_words(quote: &str, roles: &[String]) -> Vec<(usize, usize)> {
+    let mut masked: Vec<char> = quote.chars().collect();
+    let text: String = masked.iter().collect();
+    let mut hide = |from: usize, to: usize| masked[from..to].iter_mut().for_each(|c| *c = ' ');
+    // Quoted data ("ñANDú ..."), and byte offsets to char offsets as we go.
+    let byte_to_char = |b: usize| text[..b].chars().count();
+    let mut quoted = false;
+    let mut start = 0;
+    for (b, c) in text.char_indices() {
+        if c == '"' {
+            if quoted {
+                hide(start, byte_to_char(b) + 1);
+            } else {
+                start = byte_to_char(b);
+            }
+            quoted = !quoted;
+        }
+    }
+    for token in text.split(' ') {
+        let word = token.trim_matches(|c: char| !c.is_alphanumeric());
+        // Names (roles, check ids, ZeroDivisionError from a program's stderr) are not
+        // the grader's wording.
+        let variable = roles.iter().any(|r| word == r)
+            || word.contains('-')
+            || word.chars().skip(1).any(|c| c.is_uppercase())
+            || token.contains('/')
+            || token.contains('\\')
+            || token.chars().any(|c| c.is_ascii_digit());
+        if variable {
+            let mut from = 0;
+            while let Some(at) = text[from..].find(token) {
+                let b = from + at;
+                let (s, e) = (byte_to_char(b), byte_to_char(b + token.len()));
+                hide(s, e);
+                from = b + token.len().max(1);
+            }
+        }
+    }
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in masked.iter().chain(std::iter::once(&' ')).enumerate() {
+        match (c.is_alphabetic() || *c == '_' || *c == '\'', start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if i - s >= 2 {
+                    words.push((s, i));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    words
+}
+
+/// The fixed words of a text in runs, lowercase: a name, a number, data or an elision
+/// between two words parts them.
+fn runs(text: &str, roles: &[String]) -> Vec<Vec<String>> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let mut last_end = None;
+    for (s, e) in fixed_words(text, roles) {
+        let between: String = last_end.map_or(String::from("|"), |l| chars[l..s].iter().collect());
+        let word: String = chars[s..e].iter().collect::<String>().to_lowercase();
+        match runs.last_mut() {
+            Some(run) if between.chars().all(|c| c == ' ') => run.push(word),
+            _ => runs.push(vec![word]),
+        }
+        last_end = Some(e);
+    }
+    runs
+}
+
+/// Every failure message the docs quote is the grader's own wording: each of its words
+/// (but names, numbers and data) stands beside the same neighbour word in a string of
+/// the grader's, or begins or ends one of the pieces it prints verbatim, next to what
+/// it fills in. A sentence the grader never prints (as "hello-server exited with status
+/// 0 before client 2 connected" once was, in three pages) fails here.
+#[test]
+fn failure_messages_quoted_in_the_docs_are_the_graders_own() {
+    let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut edges: BTreeSet<String> = BTreeSet::new();
+    let list: serde_json::Value =
+        serde_json::from_str(&socket_labs_tests::grader(&["list", "--json"]).stdout()).unwrap();
+    let roles: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|lab| lab["checks"].as_array().unwrap().iter())
+        .filter_map(|c| c["name"].as_str()?.split(' ').next().map(String::from))
+        .filter(|word| word.contains('-'))
+        .collect();
+    for fragment in grader_literals().iter().flat_map(|l| fragments(l)) {
+        for words in runs(&fragment, &roles) {
+            pairs.extend(words.windows(2).map(|w| (w[0].clone(), w[1].clone())));
+            edges.extend(words.first().cloned());
+            edges.extend(words.last().cloned());
+        }
+    }
+    let mut pages = Vec::new();
+    markdown_files(&root().join("docs"), &mut pages);
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for quote in quoted_messages(&text) {
+            seen += 1;
+            let runs = runs(&quote, &roles);
+            let mut missing = Vec::new();
+            for run in &runs {
+                for (i, word) in run.iter().enumerate() {
+                    let before = i > 0 && pairs.contains(&(run[i - 1].clone(), word.clone()));
+                    let after = i + 1 < run.len() && pairs.contains(&(word.clone(), run[i + 1].clone()));
+                    let alone = (i == 0 || i + 1 == run.len()) && edges.contains(word);
+                    if !(before || after || alone) {
+                        missing.push(word.clone());
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                wrong.push(format!("{}: `{quote}` (not the grader's words: {missing:?})", page.display()));
+            }
+        }
+    }
+    assert!(seen > 20, "the docs quote failure messages ({seen} found): the parser still finds them");
+    assert!(
+        wrong.is_empty(),
+        "failure messages quoted in the docs that the grader does not print:\n{}",
+        wrong.join("\n")
+    );
+}

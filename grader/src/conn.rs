@@ -33,6 +33,11 @@ pub struct Conn {
     last_sent: Option<String>,
     /// The program reset the connection (a read failed with ECONNRESET).
     reset_seen: bool,
+    /// The program opened this connection (a client of the grader's scripted server),
+    /// so it is the one to speak first.
+    program_connected: bool,
+    /// Whether anything at all came from the program on this connection.
+    received_any: bool,
 }
 
 impl Conn {
@@ -57,7 +62,16 @@ impl Conn {
             pending: Vec::new(),
             last_sent: None,
             reset_seen: false,
+            program_connected: false,
+            received_any: false,
         }
+    }
+
+    /// Marks a connection the program opened to the grader: silence on it means the
+    /// program never sent its request.
+    pub(crate) fn opened_by_program(mut self) -> Conn {
+        self.program_connected = true;
+        self
     }
 
     pub fn label(&self) -> &str {
@@ -279,6 +293,7 @@ impl Conn {
                 Ok(false)
             }
             Ok(n) => {
+                self.received_any = true;
                 self.transcript.push(EventKind::Received, format!("[{}] {}", self.label, escape(&buf[..n])));
                 self.pending.extend_from_slice(&buf[..n]);
                 Ok(true)
@@ -316,6 +331,20 @@ impl Conn {
 
     fn timeout(&self) -> Failure {
         let waited = self.io_timeout.as_secs_f32();
+        if self.program_connected && !self.received_any {
+            // Not a request without its end: no request at all.
+            let failure = Failure::new(
+                FailureKind::Timeout,
+                format!("{} connected but sent nothing within {waited} s", self.peer),
+            )
+            .got("nothing".to_string())
+            .with_hint(format!(
+                "{} connected and then sent nothing: send the request right after connecting (write all of it, \
+                         and flush a buffered writer), then wait for the reply",
+                self.peer
+            ));
+            return self.with_peer_state(failure);
+        }
         let mut failure = Failure::new(FailureKind::Timeout, format!("no reply from {} within {waited} s", self.peer))
             .got(if self.pending.is_empty() { "nothing".to_string() } else { escape(&self.pending) });
         failure.sent = self.last_sent.clone();

@@ -4,6 +4,7 @@ use std::process::ExitStatus;
 
 use crate::outcome::{Failure, FailureKind};
 use crate::process::describe_exit;
+use crate::transcript::{Event, EventKind};
 
 /// The most stderr lines quoted in a failure; the transcript (`-v`) has them all.
 const STDERR_LINES: usize = 8;
@@ -19,11 +20,9 @@ pub fn exited(role: &str, when: &str, status: ExitStatus, stderr: &str) -> Failu
 /// Adds what stderr tells about a program's end: the hint for an unfinished skeleton
 /// (a `todo!` placeholder), the panic or exception message, and the last lines it printed.
 pub fn explain_stderr(mut failure: Failure, role: &str, stderr: &str) -> Failure {
-    if let Some(place) = unfinished_at(stderr) {
+    if let Some(unfinished) = unfinished(stderr) {
         // The student's next step, and nothing else: the panic text is noise here.
-        return failure.with_hint(format!(
-            "{role} is not written yet: {place} still stops at its todo! placeholder. Follow the TODO steps above it, then grade again."
-        ));
+        return failure.with_hint(unfinished.hint(role));
     } else if let Some(panic) = panic_message(stderr) {
         failure.details.push(format!("it panicked: {panic}"));
     } else if stderr.contains("Traceback (most recent call last)") {
@@ -39,9 +38,73 @@ pub fn explain_stderr(mut failure: Failure, role: &str, stderr: &str) -> Failure
     failure
 }
 
-/// Where a Rust program hit its `todo!` placeholder: "labs/hello/src/bin/hello-server.rs:42".
-/// Python's NotImplementedError counts too, for skeletons in other languages.
-pub fn unfinished_at(stderr: &str) -> Option<String> {
+/// Adds the stderr of the check's programs to a failure that does not quote it yet,
+/// read from the transcript (`[role stderr] line`): a program whose handler thread died
+/// with a traceback while the process stays alive tells the cause there, and nowhere
+/// else. A crash report found there (a panic, a traceback) is named, and hinted at when
+/// the check had no hint of its own.
+pub fn with_stderr_of_programs(mut failure: Failure, transcript: &[Event]) -> Failure {
+    if matches!(failure.kind, FailureKind::GraderError | FailureKind::Skipped)
+        || failure.details.iter().any(|d| d.contains("stderr ended with"))
+    {
+        return failure;
+    }
+    let mut programs: Vec<(&str, Vec<&str>)> = Vec::new();
+    for event in transcript.iter().filter(|e| e.kind == EventKind::Output) {
+        let Some((role, line)) = event.text.strip_prefix('[').and_then(|t| t.split_once(" stderr] ")) else {
+            continue;
+        };
+        match programs.iter_mut().find(|(r, _)| *r == role) {
+            Some((_, lines)) => lines.push(line),
+            None => programs.push((role, vec![line])),
+        }
+    }
+    for (role, lines) in programs {
+        let lines: Vec<&str> = lines.into_iter().filter(|l| !l.trim().is_empty()).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let stderr = lines.join("\n");
+        if let Some(crash) = crash_report(&stderr) {
+            let last = lines.last().map(|l| l.trim()).unwrap_or_default();
+            failure.details.push(format!("{role} printed {crash} on stderr: {last}"));
+            if failure.hint.is_none() || failure.hint_is_fallback {
+                failure = failure.with_hint(format!(
+                    "{role} printed {crash} on stderr (below): a thread of it, or the code serving one client, died \
+                     there. Fix that error, and catch errors per client so that one never stops the service"
+                ));
+            }
+        }
+        let tail = &lines[lines.len().saturating_sub(STDERR_LINES)..];
+        failure.details.push(format!("{role}'s stderr ended with:\n{}", tail.join("\n")));
+    }
+    failure
+}
+
+/// A skeleton that still stops at its placeholder: Rust's `todo!` macro (a panic "not yet
+/// implemented") or the Python skeletons' `raise NotImplementedError(...)`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unfinished {
+    /// At "labs/hello/src/bin/hello-server.rs:42", or `None` where the panic says not.
+    Todo(Option<String>),
+    /// At "labs/hello/python/HelloServer.py:36", or `None` where the traceback says not.
+    NotImplemented(Option<String>),
+}
+
+impl Unfinished {
+    /// The student's next step, worded for the language the placeholder is in.
+    pub fn hint(&self, role: &str) -> String {
+        let (place, stops) = match self {
+            Unfinished::Todo(place) => (place, "still stops at its todo! placeholder"),
+            Unfinished::NotImplemented(place) => (place, "still raises its NotImplementedError placeholder"),
+        };
+        let place = place.as_deref().unwrap_or("its source");
+        format!("{role} is not written yet: {place} {stops}. Follow the TODO steps above it, then grade again.")
+    }
+}
+
+/// Whether stderr shows an unfinished skeleton, and where it stopped.
+pub fn unfinished(stderr: &str) -> Option<Unfinished> {
     if stderr.contains("not yet implemented") {
         let place = stderr
             .lines()
@@ -50,12 +113,23 @@ pub fn unfinished_at(stderr: &str) -> Option<String> {
                 Some((file_line, _column)) => file_line.to_string(),
                 None => place.to_string(),
             });
-        return Some(place.unwrap_or_else(|| "its source".to_string()));
+        return Some(Unfinished::Todo(place));
     }
-    if stderr.contains("NotImplementedError") {
-        return Some("its source".to_string());
-    }
-    None
+    let lines: Vec<&str> = stderr.lines().collect();
+    let raised = lines.iter().rposition(|l| l.starts_with("NotImplementedError"))?;
+    // The innermost frame above it: `  File "/x/labs/hello/python/HelloServer.py", line 36, in main`.
+    let place = lines[..raised].iter().rev().find_map(|l| {
+        let rest = l.trim_start().strip_prefix("File \"")?;
+        let (file, rest) = rest.split_once('"')?;
+        let line = rest.strip_prefix(", line ")?.split(',').next()?;
+        Some(format!("{}:{line}", shorten(file)))
+    });
+    Some(Unfinished::NotImplemented(place))
+}
+
+/// A path as the student knows it: from `labs/` or `solutions/` on, when it has one.
+fn shorten(path: &str) -> &str {
+    ["/labs/", "/solutions/"].iter().find_map(|dir| path.rfind(dir).map(|at| &path[at + 1..])).unwrap_or(path)
 }
 
 /// The message of a Rust panic: the line after `thread 'main' panicked at FILE:`.
@@ -86,8 +160,35 @@ mod tests {
     #[test]
     fn finds_the_todo_of_an_unfinished_skeleton() {
         let stderr = "\nthread 'main' panicked at labs/hello/src/bin/hello-server.rs:42:5:\nnot yet implemented: hello-server: listen\nnote: run with `RUST_BACKTRACE=1`\n";
-        assert_eq!(unfinished_at(stderr).as_deref(), Some("labs/hello/src/bin/hello-server.rs:42"));
+        assert_eq!(unfinished(stderr), Some(Unfinished::Todo(Some("labs/hello/src/bin/hello-server.rs:42".into()))));
         assert_eq!(crash_report(stderr), Some("a Rust panic"));
+    }
+
+    #[test]
+    fn finds_the_placeholder_of_a_python_skeleton() {
+        let stderr = "Traceback (most recent call last):\n  File \"/w/labs/hello/python/HelloServer.py\", line 43, in <module>\n    sys.exit(main())\n  File \"/w/labs/hello/python/HelloServer.py\", line 36, in main\n    raise NotImplementedError(\nNotImplementedError: HelloServer: TODO step 1\n";
+        let found = unfinished(stderr).unwrap();
+        assert_eq!(found, Unfinished::NotImplemented(Some("labs/hello/python/HelloServer.py:36".into())));
+        let hint = found.hint("hello-server");
+        assert!(hint.contains("labs/hello/python/HelloServer.py:36 still raises its NotImplementedError"), "{hint}");
+        assert!(!hint.contains("todo!"), "{hint}");
+    }
+
+    #[test]
+    fn a_traceback_of_a_live_program_is_shown_and_named() {
+        let event = |text: &str| Event { at_ms: 0, kind: EventKind::Output, text: text.to_string() };
+        let transcript = [
+            event("[hello-server] listening"),
+            event("[hello-server stderr] Exception in thread Thread-1 (serve):"),
+            event("[hello-server stderr] Traceback (most recent call last):"),
+            event("[hello-server stderr] ZeroDivisionError: division by zero"),
+        ];
+        let f = with_stderr_of_programs(Failure::mismatch("no reply"), &transcript);
+        assert!(f.details[0].contains("a Python traceback on stderr: ZeroDivisionError"), "{:?}", f.details);
+        assert!(f.details[1].starts_with("hello-server's stderr ended with:\nException in thread"), "{:?}", f.details);
+        assert!(f.hint.unwrap().contains("died"));
+        let quoted = with_stderr_of_programs(Failure::mismatch("x").detail("its stderr ended with:\nx"), &transcript);
+        assert_eq!(quoted.details.len(), 1, "quoted once");
     }
 
     #[test]

@@ -96,8 +96,12 @@ impl Harness {
             .map_err(|e| Failure::grader(format!("cannot listen on 127.0.0.1 for the scripted server: {e}")))?;
         listener.set_nonblocking(true).map_err(|e| Failure::grader(format!("cannot poll the scripted server: {e}")))?;
         self.note(format!("the grader listens on 127.0.0.1:{port}, playing the server"));
+        // A UDP socket on the same port, only to tell a client that sends a datagram
+        // where it should connect over TCP what it did; none where the port is taken.
+        let datagrams = std::net::UdpSocket::bind((LOOPBACK, port)).ok().filter(|s| s.set_nonblocking(true).is_ok());
         Ok(ScriptedServer {
             listener,
+            datagrams,
             port,
             transcript: self.transcript.clone(),
             timeouts: self.env.timeouts,
@@ -297,9 +301,19 @@ impl Server {
                 timeouts.io,
             )),
             Err(e) => {
-                self.expect_alive(&format!("before {label} connected"))?;
+                // A refused connection often comes a moment before the exit of the
+                // server that closed its socket is seen: wait for it (briefly), so that
+                // the failure names the exit rather than the refusal.
+                let when = format!("before {label} connected");
+                if let Some(status) = self.process().watch().exit_status_within(EXIT_PATIENCE) {
+                    return Err(self.exited(&when, status));
+                }
                 Err(Failure::new(FailureKind::Refused, format!("{label} could not connect to {} at {addr}", self.role))
-                    .detail(format!("the error was: {e}")))
+                    .detail(format!("the error was: {e}"))
+                    .with_fallback_hint(format!(
+                        "{} still runs, but no longer accepts connections on {addr}: keep the listening socket open, and call accept() again for every client",
+                        self.role
+                    )))
             }
         }
     }
@@ -307,13 +321,32 @@ impl Server {
     /// Fails if the server is no longer running; `when` says at which point of the
     /// check, e.g. "after client 1 left".
     pub fn expect_alive(&self, when: &str) -> Result<(), Failure> {
-        let process = self.process();
-        match process.exit_status() {
+        match self.process().exit_status() {
             None => Ok(()),
-            Some(status) => Err(diagnose::exited(&self.role, when, status, &process.final_stderr())),
+            Some(status) => Err(self.exited(when, status)),
         }
     }
+
+    /// The failure of a server that exited, with a hint by how it ended (a check's own
+    /// hint replaces it): a server never ends on its own, whatever a client did.
+    fn exited(&self, when: &str, status: ExitStatus) -> Failure {
+        let failure = diagnose::exited(&self.role, when, status, &self.process().final_stderr());
+        if failure.hint.is_some() {
+            return failure;
+        }
+        failure.with_fallback_hint(if status.success() {
+            "a server serves until it is stopped (SIGINT or SIGTERM): it must not return or exit after a client, \
+             even one that closed without sending anything (a read that returns no data ends that connection, not \
+             the server). Close that connection and go back to accept()"
+        } else {
+            "a server never exits because of one client: catch the error of that client's connection, close it, \
+             and go back to accept()"
+        })
+    }
 }
+
+/// How long a refused connection waits to see whether the server has exited.
+const EXIT_PATIENCE: Duration = Duration::from_millis(500);
 
 enum Ready {
     Listening,
@@ -592,6 +625,9 @@ fn quote_lines(lines: &[String]) -> String {
 /// A TCP server played by the grader, for a student's client to connect to.
 pub struct ScriptedServer {
     listener: TcpListener,
+    /// Bound to the same port for UDP: a datagram there is a client using the wrong
+    /// transport.
+    datagrams: Option<std::net::UdpSocket>,
     port: u16,
     transcript: Transcript,
     timeouts: Timeouts,
@@ -609,12 +645,35 @@ impl ScriptedServer {
         let deadline = Instant::now() + self.timeouts.startup;
         // A queued connection is taken even if the client has exited since: it did
         // connect. Any accept error (a connection aborted while queued) means: wait on.
+        let mut datagram = [0u8; 2048];
         let accepted = poll_until(deadline, || match self.listener.accept() {
-            Ok((stream, _)) => Some(Ok(stream)),
-            Err(_) => process.exit_status().map(Err),
+            Ok((stream, _)) => Some(Accepted::Stream(stream)),
+            Err(_) => match self.datagrams.as_ref().and_then(|s| s.recv_from(&mut datagram).ok()) {
+                Some((n, _)) => Some(Accepted::Datagram(n)),
+                None => process.exit_status().map(Accepted::Exited),
+            },
         });
         match accepted {
-            Some(Ok(stream)) => {
+            Some(Accepted::Datagram(n)) => {
+                let data = &datagram[..n];
+                self.transcript.note(format!(
+                    "[{}] sent a UDP datagram to 127.0.0.1:{}: {}",
+                    client.role,
+                    self.port,
+                    crate::transcript::escape(data)
+                ));
+                Err(Failure::mismatch(format!(
+                    "{} sent a UDP datagram to 127.0.0.1:{} instead of connecting over TCP",
+                    client.role, self.port
+                ))
+                .expected(format!("a TCP connection to 127.0.0.1:{}", self.port))
+                .got(format!("one UDP datagram: {}", crate::transcript::escape(data)))
+                .with_hint(
+                    "this exchange is over TCP: connect a stream socket (SOCK_STREAM: socket.create_connection, \
+                     TcpStream::connect) to --host and --port and send the request on it, not a datagram (SOCK_DGRAM)",
+                ))
+            }
+            Some(Accepted::Stream(stream)) => {
                 let _ = stream.set_nonblocking(false);
                 self.accepted += 1;
                 let label = format!("{} conn {}", client.role, self.accepted);
@@ -626,9 +685,10 @@ impl ScriptedServer {
                     Some(process.watch()),
                     self.transcript.clone(),
                     self.timeouts.io,
-                ))
+                )
+                .opened_by_program())
             }
-            Some(Err(status)) => Err(diagnose::exited(
+            Some(Accepted::Exited(status)) => Err(diagnose::exited(
                 &client.role,
                 &format!("before connecting to the server at 127.0.0.1:{}", self.port),
                 status,
@@ -646,6 +706,14 @@ impl ScriptedServer {
             .with_hint("connect to the --host and --port given on the command line")),
         }
     }
+}
+
+/// What a scripted server's wait for its client ends with.
+enum Accepted {
+    Stream(TcpStream),
+    /// A datagram of this many bytes came to the port instead.
+    Datagram(usize),
+    Exited(ExitStatus),
 }
 
 /// What harness modules in other files (udp.rs, crowd.rs) need to build on these

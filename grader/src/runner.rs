@@ -137,6 +137,7 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
         None => outcome,
     };
     let transcript = harness.transcript();
+    let outcome = outcome.map_err(|failure| crate::diagnose::with_stderr_of_programs(failure, &transcript));
     let duration_ms = started.elapsed().as_millis() as u64;
     let (status, points, failure) = match outcome {
         Ok(()) => (Status::Pass, planned.check.points, None),

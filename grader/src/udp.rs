@@ -412,6 +412,16 @@ impl ScriptedUdpServer {
     }
 }
 
+/// What checks that wait out a UDP client's timeouts give it with `--timeout SECONDS`
+/// (the contract's option; 1 s by default): a client that honours it is judged in a
+/// fraction of the time. One that ignores it waits 1 s a try, and is judged the same:
+/// these checks wait for either.
+pub const CLIENT_TIMEOUT: &str = "0.3";
+
+/// The shortest mean gap between the tries of a client given [`CLIENT_TIMEOUT`]: half of
+/// it. A client waiting less than that for a reply does not wait for it at all.
+pub const SHORTEST_GAP: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// A UDP client that failed on "connection refused" gets told where that comes from:
 /// nothing is bound there, and a connect()ed socket reports the ICMP answer. For the
 /// failures of every lab's UDP client checks (`.map_err(udp::explain_refused)`).

@@ -930,7 +930,7 @@ fn post_batch(c: &mut Conn, t: &str, texts: &[String]) -> Result<Vec<u64>, Failu
     let mut seqs = Vec::with_capacity(texts.len());
     for _ in texts {
         let reply =
-            c.read_line().hint("read the command lines one by one (a BufReader): one read() may hold several")?;
+            c.read_line().hint("read the command lines one by one (Rust: a BufReader; Python: sock.makefile() and readline()): one read() may hold several")?;
         match reply.strip_prefix("OK ").and_then(|s| s.trim_end().parse::<u64>().ok()) {
             Some(seq) => seqs.push(seq),
             None => return Err(c.wrong_line("OK <seq>", &reply)),

@@ -378,7 +378,7 @@ fn tcp_pipelined(h: &mut Harness) -> CheckResult {
     let mut server = h.server("calc-server").start()?;
     let mut c = server.connect()?;
     c.send_together(&["+ 1 2\n", "* 3 4\n", "^ 2 5\n", "- 1 9\n"], &Fragments::whole())?;
-    let hint = "TCP is a byte stream: one read() may hold several lines. Read line by line (a BufReader), not one request per read()";
+    let hint = "TCP is a byte stream: one read() may hold several lines. Read line by line (Rust: a BufReader; Python: sock.makefile() and readline()), not one request per read()";
     for want in [Want::Int(3), Want::Int(12), Want::Int(32), Want::Int(-8)] {
         // A server that answers one line per read leaves the rest unanswered: silence.
         let got = c.read_line().hint_on(Closed, OPEN).hint_on(Refused, OPEN).hint(hint)?;
@@ -476,7 +476,7 @@ fn tcp_long_line(h: &mut Harness) -> CheckResult {
         Err(f) if matches!(f.kind, Closed | Refused) => h.note("the server closed that connection: fine"),
         Err(f) => {
             return Err(f).hint(
-                "bound the line you read (Read::take in Rust): answer ERR request too long, then skip to the newline or close",
+                "bound the line you read (Rust: Read::take; Python: readline(limit)): answer ERR request too long, then skip to the newline or close",
             )
         }
     }
@@ -724,7 +724,7 @@ fn client_no_server(h: &mut Harness) -> CheckResult {
 
 // ---- The client over UDP -----------------------------------------------------------
 
-const RETRY: &str = "UDP loses datagrams without telling anyone: wait for the reply with a timeout of 1 s and, when it expires, send the same request again (up to 3 times)";
+const RETRY: &str = "UDP loses datagrams without telling anyone: wait for the reply with a timeout of --timeout seconds (1 s by default) and, when it expires, send the same request again (up to 3 times)";
 
 fn expect_request(d: &Datagram, request: &str) -> CheckResult {
     let text = d.text();
@@ -758,6 +758,10 @@ fn play_udp(h: &mut Harness, exchange: &[(&str, &str)], lose_first: bool) -> Che
     let patience = h.timeouts().client_run;
     let mut scripted = h.scripted_udp_server()?;
     let mut args = vec!["--udp".to_string()];
+    if lose_first {
+        // The retry comes after the client's timeout: the contract's --timeout shortens it.
+        args.extend(["--timeout".to_string(), udp::CLIENT_TIMEOUT.to_string()]);
+    }
     args.extend(exchange.iter().map(|(r, _)| r.to_string()));
     let client = h.client("calc-client").port(scripted.port()).args(args).start()?;
     let mut previous = None;
@@ -798,7 +802,11 @@ fn client_udp_gives_up(h: &mut Harness) -> CheckResult {
     let patience = h.timeouts().client_run;
     let mut scripted = h.scripted_udp_server()?;
     h.note("the grader receives every datagram and never replies: the network loses them all");
-    let client = h.client("calc-client").port(scripted.port()).args(["--udp", "+ 4 5"]).start()?;
+    let client = h
+        .client("calc-client")
+        .port(scripted.port())
+        .args(["--udp", "--timeout", udp::CLIENT_TIMEOUT, "+ 4 5"])
+        .start()?;
     let first = scripted.recv(&client)?;
     expect_request(&first, "+ 4 5")?;
     scripted.lose(&first);
@@ -830,11 +838,14 @@ fn client_udp_gives_up(h: &mut Harness) -> CheckResult {
     if times.len() > 1 {
         let span = times[times.len() - 1] - times[0];
         let gap = span / (times.len() as u32 - 1);
-        if gap < Duration::from_millis(500) {
+        if gap < udp::SHORTEST_GAP {
             return Err(Failure::mismatch(format!("calc-client sent the request again after {} ms", gap.as_millis()))
-                .expected("about 1 s between tries: the time a reply gets to come".to_string())
+                .expected(format!(
+                    "about {} s between tries (--timeout {0}; 1 s where --timeout is ignored): the time a reply gets to come",
+                    udp::CLIENT_TIMEOUT
+                ))
                 .got(format!("{} tries within {:.2} s", times.len(), span.as_secs_f32()))
-                .with_hint("wait 1 s for the reply (a read timeout) before you send the request again"));
+                .with_hint("wait --timeout seconds (1 s by default) for the reply, with a read timeout, before you send the request again"));
         }
     }
     run.expect_clean_failure()
@@ -845,7 +856,7 @@ fn client_udp_no_server(h: &mut Harness) -> CheckResult {
     h.note(format!("nothing is bound to UDP 127.0.0.1:{port}"));
     h.client("calc-client")
         .port(port)
-        .args(["--udp", "+ 4 5"])
+        .args(["--udp", "--timeout", udp::CLIENT_TIMEOUT, "+ 4 5"])
         .run()
         .hint(RETRY)?
         .expect_clean_failure()

@@ -397,7 +397,7 @@ fn udp_client_talks(h: &mut Harness, args: &[String], words: &[String], lose_fir
 }
 
 const ONE_REPLY: &str = "send exactly one datagram back for each datagram received: the echo, nothing else";
-const RETRY: &str = "UDP loses datagrams without telling anyone: wait for the reply with a timeout (about 1 s) and, when it expires, send the same word again (a few times) before giving up";
+const RETRY: &str = "UDP loses datagrams without telling anyone: wait for the reply with a timeout (--timeout seconds, 1 s by default) and, when it expires, send the same word again (a few times) before giving up";
 
 /// The next datagram, skipping copies of the word answered last: a client whose
 /// timeout expired just before the echo came may have sent it once more.
@@ -432,13 +432,17 @@ fn udp_client_each_word(h: &mut Harness) -> CheckResult {
 
 fn udp_client_retries(h: &mut Harness) -> CheckResult {
     let words = words(h, 3);
-    udp_client_talks(h, &words, &words, true)
+    // The retry comes after the client's timeout: the contract's --timeout shortens it.
+    let mut args = vec!["--timeout".to_string(), udp::CLIENT_TIMEOUT.to_string()];
+    args.extend(words.iter().cloned());
+    udp_client_talks(h, &args, &words, true)
 }
 
 fn udp_client_gives_up(h: &mut Harness) -> CheckResult {
     let mut scripted = h.scripted_udp_server()?;
     h.note("the grader receives every datagram and never replies: the network loses them all");
-    let client = h.client("udp-echo-client").port(scripted.port()).args(["Mon"]).start()?;
+    let client =
+        h.client("udp-echo-client").port(scripted.port()).args(["--timeout", udp::CLIENT_TIMEOUT, "Mon"]).start()?;
     let first = scripted.recv(&client)?;
     scripted.lose(&first);
     let started = Instant::now();
@@ -454,7 +458,7 @@ fn udp_client_no_server(h: &mut Harness) -> CheckResult {
     h.note(format!("nothing is bound to UDP 127.0.0.1:{port}"));
     h.client("udp-echo-client")
         .port(port)
-        .args(["Mon"])
+        .args(["--timeout", udp::CLIENT_TIMEOUT, "Mon"])
         .run()
         .hint(RETRY)?
         .expect_clean_failure()

@@ -207,7 +207,7 @@ fn tcp_server_split_line(h: &mut Harness) -> CheckResult {
     let cut = line.find('ü').expect("the sentence has a ü") + 1;
     let mut server = h.server("tcp-upper-server").start()?;
     let mut c = server.connect()?;
-    let hint = "TCP is a byte stream: a line may arrive in pieces, even cut inside a character. Read up to the newline (a BufReader and read_line), then decode the whole line";
+    let hint = "TCP is a byte stream: a line may arrive in pieces, even cut inside a character. Read up to the newline (Rust: BufReader::read_line; Python: buffer the bytes until b'\\n'), then decode the whole line";
     c.send(&line.as_bytes()[..cut])?;
     // The server reads the first piece on its own, as the kernel sees it (its receive
     // queue is empty), before the rest is sent: a condition, not a pause, so a server
@@ -387,7 +387,12 @@ fn udp_client_sends_line(h: &mut Harness) -> CheckResult {
 fn udp_client_gives_up(h: &mut Harness) -> CheckResult {
     let mut scripted = h.scripted_udp_server()?;
     h.note("the grader receives the datagram and never replies: the network loses it");
-    let client = h.client("udp-upper-client").port(scripted.port()).stdin("hello\n").start()?;
+    let client = h
+        .client("udp-upper-client")
+        .port(scripted.port())
+        .args(["--timeout", udp::CLIENT_TIMEOUT])
+        .stdin("hello\n")
+        .start()?;
     let first = scripted.recv(&client)?;
     scripted.lose(&first);
     client.finish().hint(TIMEOUT_HINT)?.expect_clean_failure()
@@ -398,6 +403,7 @@ fn udp_client_no_server(h: &mut Harness) -> CheckResult {
     h.note(format!("nothing is bound to UDP 127.0.0.1:{port}"));
     h.client("udp-upper-client")
         .port(port)
+        .args(["--timeout", udp::CLIENT_TIMEOUT])
         .stdin("hello\n")
         .run()
         .hint(TIMEOUT_HINT)?

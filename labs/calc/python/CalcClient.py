@@ -20,6 +20,8 @@ def parse_args():
     parser.add_argument("--host", default="127.0.0.1", help="server address (default: %(default)s)")
     parser.add_argument("--port", type=int, default=50007, help="server port (default: %(default)s)")
     parser.add_argument("--udp", action="store_true", help="send datagrams over UDP instead of TCP")
+    parser.add_argument("--timeout", type=float, default=1.0,
+                        help="seconds to wait for a reply before sending again (default: %(default)s)")
     parser.add_argument("requests", nargs="*", metavar="REQUEST", help='requests such as "+ 4 5" (default: stdin)')
     return parser.parse_args()
 
@@ -29,7 +31,7 @@ def main():
     # TODO 1: the requests are the arguments, or with none, each non-empty line of stdin.
     # TODO 2: TCP: one connection; for each request send it with \n, read the reply line, print
     #         it as it is (an ERR reply too).
-    # TODO 3: --udp: send each request as one datagram; wait 1 s for the reply and send again,
+    # TODO 3: --udp: send each request as one datagram; wait args.timeout seconds (--timeout, 1 s by default) for the reply and send again,
     #         4 tries in all, then give up.
     # TODO 4: no server, no reply, giving up: one line to stderr and return 1.
     # Like Rust's todo!(): the program stops here, with a traceback whose last line

@@ -19,6 +19,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description="The UDP echo client: sends words, prints their echoes.")
     parser.add_argument("--host", default="127.0.0.1", help="server address (default: %(default)s)")
     parser.add_argument("--port", type=int, default=6789, help="server port (default: %(default)s)")
+    parser.add_argument("--timeout", type=float, default=1.0,
+                        help="seconds to wait for a reply before sending again (default: %(default)s)")
     parser.add_argument("words", nargs="*", metavar="WORD", help="words to send (default: Mon to Fri)")
     return parser.parse_args()
 
@@ -28,7 +30,7 @@ def main():
     # TODO 1: make a UDP socket and connect() it to (args.host, args.port): it then hears only
     #         the server, and no server shows as ConnectionRefusedError.
     # TODO 2: for each word (default Mon to Fri): send it, wait for its echo with a timeout
-    #         (settimeout(1.0)); on socket.timeout send it again; give up after 3 tries.
+    #         (settimeout(args.timeout): --timeout, 1 s by default); on socket.timeout send it again; give up after 3 tries.
     # TODO 3: print  Received: <reply>  for each.
     # TODO 4: giving up, or any OSError: one line to stderr and return 1.
     # Like Rust's todo!(): the program stops here, with a traceback whose last line

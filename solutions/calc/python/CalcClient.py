@@ -24,6 +24,8 @@ def parse_args():
     parser.add_argument("--host", default="127.0.0.1", help="server address (default: %(default)s)")
     parser.add_argument("--port", type=int, default=50007, help="server port (default: %(default)s)")
     parser.add_argument("--udp", action="store_true", help="send datagrams over UDP instead of TCP")
+    parser.add_argument("--timeout", type=float, default=1.0,
+                        help="seconds to wait for a reply before sending again (default: %(default)s)")
     parser.add_argument("requests", nargs="*", metavar="REQUEST", help='requests such as "+ 4 5" (default: stdin)')
     return parser.parse_args()
 
@@ -59,7 +61,9 @@ def ask_udp(host, port, requests):
 
 
 def main():
+    global WAIT
     args = parse_args()
+    WAIT = args.timeout  # the contract's --timeout
     requests = args.requests or [line.strip() for line in sys.stdin if line.strip()]
     ask = ask_udp if args.udp else ask_tcp
     try:

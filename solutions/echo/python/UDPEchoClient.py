@@ -24,6 +24,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description="The UDP echo client: sends words, prints their echoes.")
     parser.add_argument("--host", default="127.0.0.1", help="server address (default: %(default)s)")
     parser.add_argument("--port", type=int, default=6789, help="server port (default: %(default)s)")
+    parser.add_argument("--timeout", type=float, default=1.0,
+                        help="seconds to wait for a reply before sending again (default: %(default)s)")
     parser.add_argument("words", nargs="*", metavar="WORD", help="words to send (default: Mon to Fri)")
     return parser.parse_args()
 
@@ -49,7 +51,9 @@ def ask(sock, data):
 
 
 def main():
+    global WAIT
     args = parse_args()
+    WAIT = args.timeout  # the contract's --timeout
     words = args.words or DEFAULT_WORDS
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:

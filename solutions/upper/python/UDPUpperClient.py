@@ -21,6 +21,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description="The UDP uppercase client: sends a line, prints the reply.")
     parser.add_argument("--host", default="127.0.0.1", help="server address (default: %(default)s)")
     parser.add_argument("--port", type=int, default=12000, help="server port (default: %(default)s)")
+    parser.add_argument("--timeout", type=float, default=1.0,
+                        help="seconds to wait for a reply before sending again (default: %(default)s)")
     return parser.parse_args()
 
 
@@ -35,7 +37,9 @@ def ask(sock, data):
 
 
 def main():
+    global WAIT
     args = parse_args()
+    WAIT = args.timeout  # the contract's --timeout
     sentence = sys.stdin.readline().rstrip("\r\n")
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:

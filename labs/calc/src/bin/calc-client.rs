@@ -28,6 +28,9 @@ struct Args {
     /// Talk to the server over UDP instead of TCP.
     #[arg(long)]
     udp: bool,
+    /// Over UDP: seconds to wait for a reply before sending again (the contract's --timeout).
+    #[arg(long, default_value_t = 1.0)]
+    timeout: f64,
     /// Requests such as "+ 4 5" (quoted: one argument each); none: read stdin's lines.
     /// A request may start with '-' ("- 3 10"): it is a request, not an option.
     #[arg(allow_hyphen_values = true)]
@@ -42,7 +45,8 @@ fn main() {
     //         the request and "\n", read the reply line (BufReader + read_line) and
     //         println! it without its "\n".
     // TODO 3: over UDP, bind a UdpSocket to ("0.0.0.0", 0), connect() it to the server
-    //         and set_read_timeout(1 s). For each request: send() it, recv() the reply;
+    //         and set_read_timeout(args.timeout seconds: Duration::from_secs_f64; --timeout,
+    //         1 s by default). For each request: send() it, recv() the reply;
     //         on a timeout (WouldBlock or TimedOut) send it again, 3 times at most.
     // TODO 4: on any error print one line to stderr (eprintln!) and exit with status 1
     //         (std::process::ExitCode::FAILURE), instead of unwrap() and a panic.
@@ -51,6 +55,6 @@ fn main() {
         args.requests,
         args.host,
         args.port,
-        if args.udp { "UDP" } else { "TCP" }
+        if args.udp { format!("UDP, waiting {} s a try", args.timeout) } else { "TCP".to_string() }
     )
 }

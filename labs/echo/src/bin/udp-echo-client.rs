@@ -23,6 +23,9 @@ struct Args {
     /// Server port.
     #[arg(long, default_value_t = 6789)]
     port: u16,
+    /// Seconds to wait for a reply before sending again (the contract's --timeout).
+    #[arg(long, default_value_t = 1.0)]
+    timeout: f64,
     /// Words to send, one after another.
     #[arg(default_values_t = ["Mon", "Tue", "Wed", "Thu", "Fri"].map(String::from))]
     words: Vec<String>,
@@ -30,20 +33,20 @@ struct Args {
 
 fn main() {
     let args = Args::parse();
-    talk(&args.host, args.port, &args.words);
+    talk(&args.host, args.port, args.timeout, &args.words);
 }
 
 /// Sends each word as a datagram and prints its echo, retrying lost ones.
-fn talk(host: &str, port: u16, words: &[String]) {
+fn talk(host: &str, port: u16, timeout: f64, words: &[String]) {
     // TODO 1: bind a std::net::UdpSocket to ("0.0.0.0", 0) (the kernel picks a port),
     //         then connect() it to (host, port): that fixes where send() goes, and
     //         makes "nobody there" show up as a ConnectionRefused error.
-    // TODO 2: set_read_timeout(Some(Duration::from_secs(1))). The lecture's client has
+    // TODO 2: set_read_timeout(Some(Duration::from_secs_f64(timeout))) (--timeout, 1 s by default). The lecture's client has
     //         no timeout: when a datagram is lost, it waits forever.
     // TODO 3: for each word, up to 3 times: send() it, then recv() into a buffer of
     //         65,535 bytes. An echo: print  Received: <reply>  and go on with the next
     //         word. A timeout (WouldBlock or TimedOut): send the word again.
     // TODO 4: after the last try, or on any other error, print one line to stderr and
     //         exit with status 1.
-    todo!("udp-echo-client: send {words:?} to {host}:{port} (see the TODO steps above)")
+    todo!("udp-echo-client: send {words:?} to {host}:{port}, waiting {timeout} s a try (see the TODO steps above)")
 }

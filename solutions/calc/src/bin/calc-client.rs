@@ -24,6 +24,9 @@ struct Args {
     /// Talk to the server over UDP instead of TCP.
     #[arg(long)]
     udp: bool,
+    /// Over UDP: seconds to wait for a reply before sending again (the contract's --timeout).
+    #[arg(long, default_value_t = 1.0)]
+    timeout: f64,
     /// Requests such as "+ 4 5" (quoted: one argument each); none: read stdin's lines.
     /// A request may start with '-' ("- 3 10"): it is a request, not an option.
     #[arg(allow_hyphen_values = true)]
@@ -32,8 +35,6 @@ struct Args {
 
 /// How long a TCP reply may take.
 const TCP_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long to wait for a UDP reply before sending the request again.
-const UDP_WAIT: Duration = Duration::from_secs(1);
 /// How many times a UDP request is sent again before the client gives up.
 const UDP_RETRIES: u32 = 3;
 
@@ -90,7 +91,11 @@ fn ask_udp(args: &Args, requests: &[String]) -> io::Result<()> {
     // datagrams from anybody else, and lets the kernel report "connection refused"
     // when nothing listens on the server's port.
     socket.connect(server)?;
-    socket.set_read_timeout(Some(UDP_WAIT))?;
+    let wait = Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "--timeout must be a positive number of seconds"))?;
+    socket.set_read_timeout(Some(wait))?;
     let mut buf = [0u8; 65_536];
     for request in requests {
         // A late reply to an earlier request must not pass for this one's: drop any.
@@ -106,7 +111,7 @@ fn ask_udp(args: &Args, requests: &[String]) -> io::Result<()> {
                     reply = Some(String::from_utf8_lossy(&buf[..n]).trim_end_matches(['\r', '\n']).to_string());
                     break;
                 }
-                // No reply within UDP_WAIT: the request or the reply was lost; again.
+                // No reply within --timeout: the request or the reply was lost; again.
                 Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
                 Err(e) => return Err(e),
             }
@@ -116,7 +121,7 @@ fn ask_udp(args: &Args, requests: &[String]) -> io::Result<()> {
             None => {
                 return Err(io::Error::new(
                     io::ErrorKind::TimedOut,
-                    format!("no reply to {request:?} after {} tries, {} s apart", UDP_RETRIES + 1, UDP_WAIT.as_secs()),
+                    format!("no reply to {request:?} after {} tries, {} s apart", UDP_RETRIES + 1, args.timeout),
                 ))
             }
         }

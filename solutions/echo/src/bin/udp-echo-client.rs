@@ -1,7 +1,7 @@
 //! udp-echo-client: the lecture's Python UDP echo client, corrected (docs/labs/echo.md).
 //!
 //! Sends each word as one datagram and prints `Received: <reply>` for its echo. UDP
-//! loses datagrams without telling anyone, so the client waits at most 1 s for each
+//! loses datagrams without telling anyone, so the client waits at most --timeout seconds (1 by default) for each
 //! echo, sends the word again when none came, and gives up after 3 tries.
 
 use std::io;
@@ -20,13 +20,14 @@ struct Args {
     /// Server port.
     #[arg(long, default_value_t = 6789)]
     port: u16,
+    /// Seconds to wait for a reply before sending again (the contract's --timeout).
+    #[arg(long, default_value_t = 1.0)]
+    timeout: f64,
     /// Words to send, one after another.
     #[arg(default_values_t = ["Mon", "Tue", "Wed", "Thu", "Fri"].map(String::from))]
     words: Vec<String>,
 }
 
-/// How long to wait for an echo before sending the word again.
-const TIMEOUT: Duration = Duration::from_secs(1);
 /// How many times a word is sent before giving up.
 const TRIES: u32 = 3;
 
@@ -49,12 +50,20 @@ fn run(args: &Args) -> io::Result<()> {
     // what is received to datagrams from the server, and lets the kernel report "port
     // unreachable" (no server) as an error instead of silence.
     socket.connect((args.host.as_str(), args.port))?;
-    socket.set_read_timeout(Some(TIMEOUT))?;
+    socket.set_read_timeout(Some(reply_wait(args.timeout)?))?;
     for word in &args.words {
         let echo = ask(&socket, word)?;
         println!("Received: {echo}");
     }
     Ok(())
+}
+
+/// The reply timeout from --timeout: a positive number of seconds.
+fn reply_wait(seconds: f64) -> io::Result<Duration> {
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "--timeout must be a positive number of seconds"))
 }
 
 /// Sends `word` until its echo comes back, up to TRIES times.
@@ -77,5 +86,5 @@ fn ask(socket: &UdpSocket, word: &str) -> io::Result<String> {
             }
         }
     }
-    Err(io::Error::new(io::ErrorKind::TimedOut, format!("no echo of {word:?} after {TRIES} tries, 1 s each")))
+    Err(io::Error::new(io::ErrorKind::TimedOut, format!("no echo of {word:?} after {TRIES} tries")))
 }

@@ -2,7 +2,7 @@
 //!
 //! Reads one line from stdin, sends it as one datagram, and prints
 //! `From Server: <reply>`. The lecture's client waits forever if the request or the
-//! reply is lost; this one waits 1 s, sends again, and gives up after 3 tries.
+//! reply is lost; this one waits --timeout seconds (1 by default), sends again, and gives up after 3 tries.
 
 use std::io::{self, BufRead};
 use std::net::UdpSocket;
@@ -20,10 +20,12 @@ struct Args {
     /// Server port.
     #[arg(long, default_value_t = 12000)]
     port: u16,
+    /// Seconds to wait for a reply before sending again (the contract's --timeout).
+    #[arg(long, default_value_t = 1.0)]
+    timeout: f64,
 }
 
-/// How long to wait for the reply before sending again, and how many tries.
-const TIMEOUT: Duration = Duration::from_secs(1);
+/// How many times the line is sent before giving up.
 const TRIES: u32 = 3;
 
 fn main() -> ExitCode {
@@ -40,6 +42,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The reply timeout from --timeout: a positive number of seconds.
+fn reply_wait(seconds: f64) -> io::Result<Duration> {
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "--timeout must be a positive number of seconds"))
+}
+
 fn run(args: &Args) -> io::Result<String> {
     let mut sentence = String::new();
     if io::stdin().lock().read_line(&mut sentence)? == 0 {
@@ -51,7 +61,7 @@ fn run(args: &Args) -> io::Result<String> {
     let socket = UdpSocket::bind(local)?;
     // Fixes the destination and lets "port unreachable" (no server) show as an error.
     socket.connect((args.host.as_str(), args.port))?;
-    socket.set_read_timeout(Some(TIMEOUT))?;
+    socket.set_read_timeout(Some(reply_wait(args.timeout)?))?;
     let mut buf = vec![0u8; 65_535];
     for _ in 0..TRIES {
         // One datagram is the whole request: no newline needed to mark its end.
@@ -65,5 +75,5 @@ fn run(args: &Args) -> io::Result<String> {
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::new(io::ErrorKind::TimedOut, format!("no reply after {TRIES} tries, 1 s each")))
+    Err(io::Error::new(io::ErrorKind::TimedOut, format!("no reply after {TRIES} tries")))
 }
