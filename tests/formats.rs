@@ -313,6 +313,10 @@ fn parse_tap(text: &str) -> Result<Vec<Point>, String> {
     let planned: usize = plan.parse().map_err(|_| format!("bad plan {plan:?}"))?;
     let mut points = Vec::new();
     while let Some(line) = lines.next() {
+        // A comment (TAP 14 allows them anywhere after the version): the sandbox's line.
+        if line.starts_with('#') {
+            continue;
+        }
         let (ok, rest) = match line.strip_prefix("not ok ") {
             Some(rest) => (false, rest),
             None => (true, line.strip_prefix("ok ").ok_or(format!("not a test point: {line:?}"))?),

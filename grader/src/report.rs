@@ -83,6 +83,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// The sandbox's one line among the notes (`sandboxed: ...` or `not sandboxed:
+    /// ...`), which every format shows.
+    pub fn sandbox_line(&self) -> Option<&str> {
+        self.notes.iter().map(String::as_str).find(|n| n.starts_with("sandboxed:") || n.starts_with("not sandboxed:"))
+    }
+
+    /// The sandbox's line when it is bad news: the programs were not sandboxed.
+    pub fn unsandboxed_line(&self) -> Option<&str> {
+        self.sandbox_line().filter(|n| n.starts_with("not "))
+    }
+
     pub fn new(
         source: String,
         commands: Vec<String>,

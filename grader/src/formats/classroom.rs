@@ -43,7 +43,12 @@ pub fn json(report: &Report) -> Result<String> {
                 Status::Fail | Status::Timeout | Status::Skipped => "fail",
             },
             score: check.points,
-            message: (check.status != Status::Pass).then(|| text::explanation(check)),
+            // A run whose programs were not sandboxed says so under every check.
+            message: match (check.status != Status::Pass, report.unsandboxed_line()) {
+                (true, Some(line)) => Some(format!("{}\n{line}", text::explanation(check))),
+                (true, None) => Some(text::explanation(check)),
+                (false, line) => line.map(str::to_string),
+            },
             test_code: if check.hidden { String::new() } else { format!("cargo grade --check {}", check.id) },
             filename: String::new(),
             line_no: 0,

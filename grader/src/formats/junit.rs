@@ -23,6 +23,12 @@ pub fn render(report: &Report) -> Result<String> {
     }
     for lab in labs {
         let mut suite = TestSuite::new(lab);
+        if let Some(line) = report.sandbox_line() {
+            suite.add_property(("sandbox", line));
+        }
+        if !report.notes.is_empty() {
+            suite.set_system_out(report.notes.iter().map(|n| format!("note: {n}\n")).collect::<String>());
+        }
         let checks = report.checks.iter().filter(|c| c.lab == lab);
         suite.set_time(ms(checks.clone().map(|c| c.duration_ms).sum()));
         for check in checks {

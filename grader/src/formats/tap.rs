@@ -7,6 +7,9 @@ use crate::report::{Report, Status};
 
 pub fn render(report: &Report) -> String {
     let mut out = format!("TAP version 14\n1..{}\n", report.checks.len());
+    // The sandbox's line first and last, as comments: bad news is not missed.
+    let sandbox = report.sandbox_line().map(|l| format!("# {}\n", l.replace(['\r', '\n'], " ")));
+    out.push_str(sandbox.as_deref().unwrap_or(""));
     for (i, check) in report.checks.iter().enumerate() {
         let n = i + 1;
         let description = escape_description(&check.id);
@@ -35,6 +38,7 @@ pub fn render(report: &Report) -> String {
             }
         }
     }
+    out.push_str(sandbox.as_deref().unwrap_or(""));
     out
 }
 
