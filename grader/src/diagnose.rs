@@ -1,5 +1,6 @@
 //! Turning what a program left behind (exit status, stderr) into words for a student.
 
+use std::path::Path;
 use std::process::ExitStatus;
 
 use crate::outcome::{Failure, FailureKind};
@@ -21,8 +22,9 @@ pub fn exited(role: &str, when: &str, status: ExitStatus, stderr: &str) -> Failu
 pub fn explain_stderr(mut failure: Failure, role: &str, stderr: &str) -> Failure {
     if let Some(place) = unfinished_at(stderr) {
         // The student's next step, and nothing else: the panic text is noise here.
+        let placeholder = if stderr.contains("NotImplementedError") { "raise NotImplementedError" } else { "todo!" };
         return failure.with_hint(format!(
-            "{role} is not written yet: {place} still stops at its todo! placeholder. Follow the TODO steps above it, then grade again."
+            "{role} is not written yet: {place} still stops at its {placeholder} placeholder. Follow the TODO steps above it, then grade again."
         ));
     } else if let Some(panic) = panic_message(stderr) {
         failure.details.push(format!("it panicked: {panic}"));
@@ -53,7 +55,13 @@ pub fn unfinished_at(stderr: &str) -> Option<String> {
         return Some(place.unwrap_or_else(|| "its source".to_string()));
     }
     if stderr.contains("NotImplementedError") {
-        return Some("its source".to_string());
+        // The traceback's last frame is the line that raised it.
+        let place = stderr.lines().rev().find_map(|l| {
+            let (file, rest) = l.trim().strip_prefix("File \"")?.split_once("\", line ")?;
+            let line = rest.split(|c: char| !c.is_ascii_digit()).next()?;
+            Some(format!("{}:{line}", Path::new(file).file_name()?.to_string_lossy()))
+        });
+        return Some(place.unwrap_or_else(|| "its source".to_string()));
     }
     None
 }
@@ -88,6 +96,14 @@ mod tests {
         let stderr = "\nthread 'main' panicked at labs/hello/src/bin/hello-server.rs:42:5:\nnot yet implemented: hello-server: listen\nnote: run with `RUST_BACKTRACE=1`\n";
         assert_eq!(unfinished_at(stderr).as_deref(), Some("labs/hello/src/bin/hello-server.rs:42"));
         assert_eq!(crash_report(stderr), Some("a Rust panic"));
+    }
+
+    #[test]
+    fn finds_the_raise_of_an_unfinished_python_skeleton() {
+        let stderr = "Traceback (most recent call last):\n  File \"/tmp/x/labs/hello/python/SumClient.py\", line 41, in <module>\n    sys.exit(main())\n  File \"/tmp/x/labs/hello/python/SumClient.py\", line 34, in main\n    raise NotImplementedError(\nNotImplementedError: SumClient: TODO step 1\n";
+        assert_eq!(unfinished_at(stderr).as_deref(), Some("SumClient.py:34"));
+        let hint = explain_stderr(Failure::new(FailureKind::Exited, "exited"), "sum-client", stderr).hint.unwrap();
+        assert!(hint.contains("SumClient.py:34 still stops at its raise NotImplementedError placeholder"), "{hint}");
     }
 
     #[test]
