@@ -20,7 +20,7 @@ use crate::programs::{self, CmdOverride, Source, Track};
 use crate::registry::{find_check, find_lab, Lab, LABS};
 use crate::report::Report;
 use crate::runner::Planned;
-use crate::workspace::{find_root, has_cargo, GRADE, GRADER};
+use crate::workspace::{find_root, workspace_track, GRADE, GRADER};
 
 #[derive(Args)]
 pub struct TestArgs {
@@ -124,10 +124,7 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     let outputs = Plan::new(&args.formats, args.output.as_deref())?;
 
     let source = if args.solutions { Source::Solutions } else { Source::Labs };
-    // A workspace without Cargo.toml is a Python course's (the grader installed from
-    // its wheel, no Rust toolchain): its programs are the Python files.
-    let workspace_track = (!has_cargo(&root)).then_some(Track::Python);
-    let track = Track::choose(args.python, grading.track.or(workspace_track));
+    let track = Track::choose(args.python, grading.track.or(workspace_track(&root)));
     let timeouts = Timeouts::scaled(args.timeout_scale);
     let prebuilt = args.programs.as_deref().map(crate::prebuilt::Programs::load).transpose()?;
     let given: Vec<String> = args.cmds.iter().chain(prebuilt.iter().flat_map(|p| &p.commands)).cloned().collect();

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
+use crate::programs::Track;
 use crate::registry::LABS;
 
 /// How a student runs `grader test` here, for the commands the grader suggests: through
@@ -58,6 +59,13 @@ pub fn has_cargo(root: &Path) -> bool {
     root.join("Cargo.toml").is_file()
 }
 
+/// The track a workspace implies when neither `--python` nor grading.toml names one: a
+/// workspace without Cargo.toml is a Python course's (the grader installed from its
+/// wheel, no Rust toolchain), whose programs are the Python files; else none.
+pub fn workspace_track(root: &Path) -> Option<Track> {
+    (!has_cargo(root)).then_some(Track::Python)
+}
+
 fn is_root(dir: &Path) -> bool {
     dir.join("labs").is_dir() && (has_cargo(dir) || has_python_labs(dir))
 }
@@ -80,7 +88,7 @@ mod tests {
         assert!(!is_root(dir.path()), "an empty labs/ is no workspace");
         fs::create_dir_all(dir.path().join("labs/hello/python")).unwrap();
         assert!(is_root(dir.path()), "labs/hello/python makes a Python course's workspace");
-        assert!(!has_cargo(dir.path()));
+        assert_eq!(workspace_track(dir.path()), Some(Track::Python), "graded on the Python track");
         assert_eq!(find_root(Some(dir.path())).unwrap(), dir.path());
     }
 
