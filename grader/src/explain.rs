@@ -77,7 +77,7 @@ pub fn run(args: &ExplainArgs, root: Option<&Path>) -> Result<ExitCode> {
     let chosen = choose(args)?;
     let mut grading = Grading::find(None, &root)?;
     grading.show_hidden = args.show_hidden;
-    let track = Track::choose(args.python, grading.track);
+    let track = Track::choose(args.python, grading.track.or(crate::workspace::workspace_track(&root)));
     let results = if args.no_run { HashMap::new() } else { run_reference(&chosen, args, track, &root)? };
 
     let mut out = anstream::stdout();

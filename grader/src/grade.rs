@@ -20,7 +20,7 @@ use crate::programs::{self, CmdOverride, Source, Track};
 use crate::registry::{find_check, find_lab, Lab, LABS};
 use crate::report::Report;
 use crate::runner::Planned;
-use crate::workspace::find_root;
+use crate::workspace::{find_root, workspace_track, GRADE, GRADER};
 
 #[derive(Args)]
 pub struct TestArgs {
@@ -124,7 +124,7 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     let outputs = Plan::new(&args.formats, args.output.as_deref())?;
 
     let source = if args.solutions { Source::Solutions } else { Source::Labs };
-    let track = Track::choose(args.python, grading.track);
+    let track = Track::choose(args.python, grading.track.or(workspace_track(&root)));
     let timeouts = Timeouts::scaled(args.timeout_scale);
     let prebuilt = args.programs.as_deref().map(crate::prebuilt::Programs::load).transpose()?;
     let given: Vec<String> = args.cmds.iter().chain(prebuilt.iter().flat_map(|p| &p.commands)).cloned().collect();
@@ -242,7 +242,7 @@ pub fn plan(lab_names: &[String], check_ids: &[String]) -> Result<Vec<Planned>> 
     let mut wanted: Vec<String> = Vec::new();
     for id in check_ids {
         let Some((lab, check)) = find_check(id) else {
-            bail!("there is no check {id:?}; `cargo grader list` shows every check id");
+            bail!("there is no check {id:?}; `{GRADER} list` shows every check id");
         };
         if !lab_names.is_empty() && !labs.iter().any(|l| l.name == lab.name) {
             bail!("check {id:?} is not in the labs named ({})", lab_names.join(", "));
@@ -277,7 +277,7 @@ fn cmds_as_given(cmds: &[String]) -> Vec<String> {
 
 /// The command a student types to run one check again, exactly as it ran.
 fn reproduce_command(args: &TestArgs, cmds: &[String], seed: u64) -> Box<dyn Fn(&str) -> String> {
-    let mut fixed = String::from("cargo grade");
+    let mut fixed = String::from(GRADE);
     if args.python {
         fixed.push_str(" --python");
     }

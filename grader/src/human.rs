@@ -167,7 +167,8 @@ impl<W: Write> Human<W> {
 /// chapter of the concept it is about (issue 11).
 fn learn_more(r: &CheckReport) -> String {
     let hint = r.failure.as_ref().and_then(|f| f.hint.as_deref()).unwrap_or("");
-    let mut places = vec![format!("cargo grader explain {}", r.id), format!("docs/labs/{}.md (The checks)", r.lab)];
+    let mut places =
+        vec![format!("{} explain {}", crate::workspace::GRADER, r.id), format!("docs/labs/{}.md (The checks)", r.lab)];
     let about = format!("{} {} {hint}", r.id, r.name);
     places.extend(crate::concepts::about(&about).first().map(|c| c.page.to_string()));
     places.join("; ")

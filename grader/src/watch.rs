@@ -88,7 +88,7 @@ pub fn run(args: WatchArgs, root: Option<&Path>) -> Result<ExitCode> {
     let roles: Vec<&str> = lab.roles.iter().map(|r| r.name).collect();
     let cmds = args.cmds.iter().map(|c| programs::parse_cmd(c, &cwd, &roles)).collect::<Result<Vec<_>>>()?;
     let grading = Grading::find(None, &root)?;
-    let track = Track::choose(args.python, grading.track);
+    let track = Track::choose(args.python, grading.track.or(crate::workspace::workspace_track(&root)));
     let watched: Vec<PathBuf> = if args.paths.is_empty() {
         match track {
             Track::Rust => vec![root.join("labs").join(lab.name)],
