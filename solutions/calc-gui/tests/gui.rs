@@ -268,7 +268,7 @@ fn no_frame_waits_for_a_server_that_answers_after_2_s() {
     const FRAME: Duration = Duration::from_millis(100);
     let mut window = window(Transport::Tcp, slow_server(Duration::from_secs(2)));
     window.run();
-    let mut frame = |window: &mut Harness<'_, CalcApp>, what: &str| {
+    let frame = |window: &mut Harness<'_, CalcApp>, what: &str| {
         let started = Instant::now();
         window.step();
         let took = started.elapsed();
