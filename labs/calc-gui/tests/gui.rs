@@ -248,18 +248,35 @@ fn slow_server(delay: Duration) -> u16 {
 
 /// The lab's main rule: the window never waits for the network. Against a server that
 /// answers after 2 s, every frame (the one that handles `=` included) takes less than
-/// 100 ms, and the window shows the answer when it comes.
+/// 100 ms, and the window shows the answer when it comes. A frame that waits for the
+/// server takes 2 s every time; one slowed by a busy machine rarely twice in a row, so
+/// the run is tried up to three times before the test fails.
 #[test]
 #[ignore = "needs your src/net.rs: cargo test -p calc-gui -- --include-ignored"]
 fn no_frame_waits_for_a_server_that_answers_after_2_s() {
-    const FRAME: Duration = Duration::from_millis(100);
-    let mut window = window(Transport::Tcp, slow_server(Duration::from_secs(2)));
+    let port = slow_server(Duration::from_secs(2));
+    let mut slow = Vec::new();
+    for _ in 0..3 {
+        match slowest_frame(port) {
+            (took, _) if took < Duration::from_millis(100) => return,
+            (took, what) => slow.push(format!("{took:?} ({what})")),
+        }
+    }
+    panic!("a frame took {}: the UI thread waited for the network", slow.join(", then "));
+}
+
+/// Asks the server at `port` for `4 + 5` through the keypad: the slowest frame, and
+/// what it did.
+fn slowest_frame(port: u16) -> (Duration, String) {
+    let mut window = window(Transport::Tcp, port);
     window.run();
-    let frame = |window: &mut Harness<'_, CalcApp>, what: &str| {
+    let mut slowest = (Duration::ZERO, String::new());
+    let mut frame = |window: &mut Harness<'_, CalcApp>, what: &str| {
         let started = Instant::now();
         window.step();
-        let took = started.elapsed();
-        assert!(took < FRAME, "a frame took {took:?} ({what}): the UI thread waited for the network");
+        if started.elapsed() > slowest.0 {
+            slowest = (started.elapsed(), what.to_string());
+        }
     };
     for key in ["4", "+", "5", "="] {
         window.get_by_role_and_label(Role::Button, key).click();
@@ -275,6 +292,7 @@ fn no_frame_waits_for_a_server_that_answers_after_2_s() {
     }
     window.run();
     assert!(shows(&window, "9"), "{:?}", labels(&window));
+    slowest
 }
 
 /// Where the keypad's `=` and the request field are: an error must not move them.
