@@ -6,7 +6,9 @@
 //! sends and expects is its transcript from one run against the reference solution
 //! (built if needed), with the commands shown as the student types them for their own
 //! programs; the commands by hand are derived from that transcript (`byhand.rs`). So an
-//! explanation is always what the check does today.
+//! explanation is always what the check does today. A student template has no
+//! solutions/: there, the transcript is the reference's run that `grader template`
+//! recorded ([`RECORDED`]) when it made the template from the course.
 
 use std::collections::HashMap;
 use std::io::Write;
