@@ -29,6 +29,8 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+const PACKAGE: &str = "name = \"calc-gui-solution\"";
+
 /// The mutant's one change: the request is asked where `send` is called.
 const SEND: &str = "    pub fn send(&self, job: Job) -> Result<(), String> {\n";
 const BLOCKING: &str = "        let _ = ask(&job); // the mutant: the UI thread waits for the server\n";
@@ -47,6 +49,14 @@ fn the_frame_test_fails_a_window_whose_send_blocks() {
             fs::copy(&from, dir.join("calc-gui").join(part)).unwrap();
         }
     }
+    // A package of its own name (its library keeps the reference's, for tests/gui.rs):
+    // cargo would take a build of the same name at the same path inside its workspace
+    // for the reference's, and this one shares the workspace's build folder.
+    let manifest = dir.join("calc-gui/Cargo.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains(PACKAGE), "solutions/calc-gui/Cargo.toml names its package {PACKAGE}");
+    let renamed = text.replacen(PACKAGE, "name = \"calc-gui-blocking-mutant\"", 1);
+    fs::write(&manifest, format!("{renamed}\n[lib]\nname = \"calc_gui_solution\"\npath = \"src/lib.rs\"\n")).unwrap();
     let net = dir.join("calc-gui/src/net.rs");
     let source = fs::read_to_string(&net).unwrap();
     assert!(source.contains(SEND), "net.rs still has Worker::send as this mutant expects it");

@@ -393,6 +393,7 @@ fn make_template(dir: &Path, extra: &[&str]) {
         .args(extra)
         .args(["--color", "never"])
         .current_dir(root())
+        .env("SOCKET_LABS_NO_SANDBOX", "1") // see student_cargo
         .output()
         .unwrap();
     assert!(made.status.success(), "grader template: {}", String::from_utf8_lossy(&made.stderr));
@@ -405,17 +406,25 @@ fn make_template(dir: &Path, extra: &[&str]) {
 }
 
 /// `cargo ARGS` in the template as a student types it: the template's own alias and
-/// grader. Its builds share the workspace's build folder (dependencies compiled once)
-/// but put their binaries in a folder of their own: the template's `hello-server`
-/// must never replace the workspace's while other tests grade it.
+/// grader. Its builds go to a target folder of their own that stays from one test run
+/// to the next (dependencies are compiled once). Not the workspace's: cargo names a
+/// workspace member's build by its path inside the workspace, so the template's
+/// `labs/hello` and the workspace's are one unit to cargo, and in a shared folder the
+/// template's build (with the reference's files) would be taken for the workspace's
+/// skeleton, fresh.
 fn student_cargo(course: &Path, args: &[&str]) -> std::process::Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     Command::new(cargo)
         .args(args)
         .current_dir(course)
-        .env("CARGO_TARGET_DIR", course.with_file_name("student-target"))
-        .env("CARGO_BUILD_BUILD_DIR", target_dir())
+        .env("CARGO_TARGET_DIR", course.with_file_name("target"))
+        .env_remove("CARGO_BUILD_BUILD_DIR")
         .env("CARGO_TERM_COLOR", "never")
+        // This test is about the template, not the sandbox, whose own tests are in
+        // tests/hostile.rs: its seccomp pipes can collide with fds 3 and 4 now and
+        // then (bwrap: "prctl(PR_SET_SECCOMP) reported EINVAL"), and a program that did
+        // not start would fail this test for the sandbox's sake.
+        .env("SOCKET_LABS_NO_SANDBOX", "1")
         .output()
         .unwrap()
 }
@@ -493,6 +502,7 @@ fn a_python_template_grades_the_python_files() {
             .arg("--root")
             .arg(root)
             .args(["test", "hello", "--format", "json", "--color", "never"])
+            .env("SOCKET_LABS_NO_SANDBOX", "1") // see student_cargo
             .output()
             .unwrap()
     };
