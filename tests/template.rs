@@ -413,3 +413,148 @@ fn the_gradescope_bundle_carries_no_solutions() {
         assert!(text.contains("--require-sandbox"), "{script} must refuse to grade unsandboxed");
     }
 }
+
+/// The workspace's target folder (where the grader of these tests was built).
+fn target_dir() -> PathBuf {
+    grader_path().parent().and_then(Path::parent).expect("target/debug/grader").to_path_buf()
+}
+
+/// Makes a fresh student template at `dir` with `grader template`.
+fn make_template(dir: &Path, extra: &[&str]) {
+    if dir.exists() {
+        fs::remove_dir_all(dir).unwrap();
+    }
+    let made = Command::new(grader_path())
+        .arg("template")
+        .arg(dir)
+        .args(extra)
+        .args(["--color", "never"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "grader template: {}", String::from_utf8_lossy(&made.stderr));
+    for gone in ["solutions", "tests", "bench", "template", "scripts", ".ci"] {
+        assert!(!dir.join(gone).exists(), "the student template has no {gone}/");
+    }
+    let readme = fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(readme.contains("## How to submit") && readme.contains("cargo grade hello"), "{readme}");
+    assert!(!readme.contains("{{"), "every placeholder of the README is filled in: {readme}");
+}
+
+/// `cargo ARGS` in the template as a student types it: the template's own alias and
+/// grader. Its builds go to a target folder of their own that stays from one test run
+/// to the next (dependencies are compiled once). Not the workspace's: cargo names a
+/// workspace member's build by its path inside the workspace, so the template's
+/// `labs/hello` and the workspace's are one unit to cargo, and in a shared folder the
+/// template's build (with the reference's files) would be taken for the workspace's
+/// skeleton, fresh.
+fn student_cargo(course: &Path, args: &[&str]) -> std::process::Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Command::new(cargo)
+        .args(args)
+        .current_dir(course)
+        .env("CARGO_TARGET_DIR", course.with_file_name("target"))
+        .env_remove("CARGO_BUILD_BUILD_DIR")
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_student_template_takes_a_student_from_todo_to_passing_checks() {
+    // A fixed folder, so that its builds are reused from one test run to the next.
+    let course = target_dir().join("student-template").join("course");
+    make_template(&course, &[]);
+    let manifest = fs::read_to_string(course.join("Cargo.toml")).unwrap();
+    assert!(!manifest.contains("-solution"), "no profile of a package the template lacks: {manifest}");
+
+    // Before writing anything: every check fails, and says the program is not written.
+    let first = student_cargo(&course, &["grade", "hello", "--format", "json", "--color", "never"]);
+    let (stdout, stderr) = (text(&first.stdout), text(&first.stderr));
+    assert_eq!(first.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("did not match any packages"), "no warning about missing packages: {stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    for check in report["checks"].as_array().expect("checks") {
+        let status = check["status"].as_str().unwrap();
+        assert!(status == "fail" || status == "skipped", "{check}");
+        if status == "fail" {
+            let hint = check["failure"]["hint"].as_str().unwrap_or_default();
+            assert!(hint.contains("not written yet"), "a clear message: {check}");
+        }
+    }
+
+    // explain shows the reference solution's run (recorded in the template), with
+    // the grader's side as a `cargo grader send` step, though hello-server is a todo!.
+    let explained = student_cargo(&course, &["grader", "explain", "hello/server-replies", "--color", "never"]);
+    let shown = text(&explained.stdout);
+    assert!(explained.status.success(), "{}", text(&explained.stderr));
+    assert!(shown.contains("the reference solution's run, recorded"), "{shown}");
+    assert!(shown.contains("< [client 1] \"I got \\\"Hello world\\\" from you"), "{shown}");
+    assert!(shown.contains("cargo grader send --tcp 127.0.0.1:65432 'Hello world'"), "{shown}");
+    assert!(!text(&explained.stderr).contains("did not match any packages"));
+
+    // The template has no solutions: one line, exit 2, no check run.
+    let solutions = student_cargo(&course, &["grade", "--solutions", "--color", "never"]);
+    let said = text(&solutions.stderr);
+    assert_eq!(solutions.status.code(), Some(2), "{said}");
+    let said: Vec<&str> = said.lines().filter(|l| !l.starts_with("warning") && !l.trim().is_empty()).collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("has no solutions/"), "{said:?}");
+    assert!(text(&solutions.stdout).is_empty(), "no check ran");
+
+    // The student writes the programs (here: the reference's files), and grades again.
+    for file in fs::read_dir(root().join("solutions/hello/src/bin")).unwrap() {
+        let file = file.unwrap();
+        fs::copy(file.path(), course.join("labs/hello/src/bin").join(file.file_name())).unwrap();
+    }
+    let done = student_cargo(&course, &["grade", "hello", "--color", "never"]);
+    assert_eq!(done.status.code(), Some(0), "{}\n{}", text(&done.stdout), text(&done.stderr));
+    assert!(!text(&done.stderr).contains("warning"), "{}", text(&done.stderr));
+}
+
+#[test]
+fn a_python_template_grades_the_python_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let course = dir.path().join("course");
+    make_template(&course, &["--python"]);
+    let grading = fs::read_to_string(course.join("grading.toml")).unwrap();
+    assert!(grading.lines().any(|l| l.trim() == "track = \"python\""), "{grading}");
+    assert!(course.join("labs/hello/python/HelloServer.py").is_file());
+    assert!(!course.join("labs/hello/Cargo.toml").exists(), "no Rust skeletons in a Python course");
+    let manifest = fs::read_to_string(course.join("Cargo.toml")).unwrap();
+    assert!(!manifest.contains("varsize"), "no profile of a package the template lacks: {manifest}");
+
+    let grade = |root: &Path| {
+        Command::new(grader_path())
+            .arg("--root")
+            .arg(root)
+            .args(["test", "hello", "--format", "json", "--color", "never"])
+            .output()
+            .unwrap()
+    };
+    let first = grade(&course);
+    assert_eq!(first.status.code(), Some(1), "{}", text(&first.stderr));
+    let report: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert!(report["commands"].to_string().contains("python3 labs/hello/python/HelloServer.py"), "{report}");
+    assert_eq!(report["passed"], 0, "{report}");
+    for file in fs::read_dir(root().join("solutions/hello/python")).unwrap() {
+        let file = file.unwrap();
+        fs::copy(file.path(), course.join("labs/hello/python").join(file.file_name())).unwrap();
+    }
+    let done = grade(&course);
+    assert_eq!(done.status.code(), Some(0), "{}\n{}", text(&done.stdout), text(&done.stderr));
+
+    let explained = Command::new(grader_path())
+        .arg("--root")
+        .arg(&course)
+        .args(["explain", "hello/server-replies", "--color", "never"])
+        .output()
+        .unwrap();
+    let shown = text(&explained.stdout);
+    assert!(shown.contains("the reference solution's run, recorded"), "{shown}");
+    assert!(shown.contains("python3 labs/hello/python/HelloServer.py --host"), "{shown}");
+}

@@ -6,7 +6,9 @@
 //! sends and expects is its transcript from one run against the reference solution
 //! (built if needed), with the commands shown as the student types them for their own
 //! programs; the commands by hand are derived from that transcript (`byhand.rs`). So an
-//! explanation is always what the check does today.
+//! explanation is always what the check does today. A student template has no
+//! solutions/: there, the transcript is the reference's run that `grader template`
+//! recorded ([`RECORDED`]) when it made the template from the course.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -17,6 +19,7 @@ use std::sync::Arc;
 use anstyle::Style;
 use anyhow::{bail, Result};
 use clap::Args;
+use serde::{Deserialize, Serialize};
 
 use crate::byhand;
 use crate::concepts;
@@ -27,6 +30,7 @@ use crate::process::Limits;
 use crate::programs::{self, Source, Track};
 use crate::registry::{find_check, find_lab, Check, Lab, LABS};
 use crate::report::{CheckReport, Status};
+use crate::runner::Planned;
 use crate::transcript::EventKind;
 use crate::workspace::find_root;
 
@@ -91,8 +95,8 @@ pub fn run(args: &ExplainArgs, root: Option<&Path>) -> Result<ExitCode> {
         if let Some(result) = &mut result {
             grading.apply(result);
         }
-        let own = ran.is_some_and(|r| r.own);
-        explain_one(&mut out, &root, lab, check, result.as_ref(), own, args)?;
+        let against = ran.map_or(Against::Reference, |r| r.against);
+        explain_one(&mut out, &root, lab, check, result.as_ref(), against, args)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -118,16 +122,100 @@ fn choose(args: &ExplainArgs) -> Result<Vec<(&'static Lab, &'static Check)>> {
     Ok(chosen)
 }
 
-/// What one check did: its result, and whether it ran against the student's own
-/// program (a student's copy of the course has no solutions/).
+/// Whose program a check's transcript comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Against {
+    /// The reference solution in solutions/, run now.
+    Reference,
+    /// The reference solution's run recorded in a student template ([`RECORDED`]).
+    Recorded,
+    /// The student's own program: no reference here, and no recorded run of this check.
+    Own,
+}
+
+/// What one check did, and against whose program.
 struct Ran {
     result: CheckReport,
-    own: bool,
+    against: Against,
+}
+
+/// Where a student template keeps the reference solution's run of every check, for
+/// `explain`: `grader template` records it, since the template has no solutions/.
+pub const RECORDED: &str = "grader/reference.json";
+
+/// The reference solution's run of every check, as `grader template` records it.
+#[derive(Serialize, Deserialize)]
+pub struct Recorded {
+    pub track: Track,
+    pub seed: u64,
+    /// With grading.toml applied: a hidden check's details are not in the file.
+    pub checks: Vec<CheckReport>,
+}
+
+impl Recorded {
+    fn load(root: &Path) -> Option<Recorded> {
+        let text = std::fs::read(root.join(RECORDED)).ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+}
+
+/// Runs every check against the reference solution of `track` at the explanation's
+/// seed, for a student template; grading.toml's hidden checks keep their details out.
+pub fn record(
+    root: &Path,
+    track: Track,
+    grading: &Grading,
+    timeouts: Timeouts,
+    net: crate::inner::Net,
+) -> Result<Recorded> {
+    let plan = crate::grade::plan(&[], &[])?;
+    let labs: Vec<&'static Lab> = LABS.to_vec();
+    let mut progress =
+        |what: &str| eprintln!("grader: {what} (the reference solutions, to record what each check does)");
+    let mut programs =
+        programs::resolve_track(track, &labs, Source::Solutions, &[], root, timeouts.build, &mut progress)?;
+    show_as_student(&mut programs, &labs, track);
+    let env = Arc::new(Env { programs, timeouts, limits: Limits::default(), require_sandbox: false });
+    let mut notes = Vec::new();
+    let mut checks = crate::inner::run(&plan, env, jobs(), SEED, net, &mut notes, |_| {})?;
+    for check in &mut checks {
+        grading.apply(check);
+    }
+    Ok(Recorded { track, seed: SEED, checks })
+}
+
+fn jobs() -> usize {
+    std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(2).clamp(2, 8)
+}
+
+/// The reference programs of `labs` shown as the student starts their own: the
+/// transcript's `$` lines are then the commands to type.
+fn show_as_student(
+    programs: &mut HashMap<String, Result<Launcher, crate::outcome::Failure>>,
+    labs: &[&Lab],
+    track: Track,
+) {
+    for lab in labs {
+        for role in lab.roles {
+            if let Some(Ok(launcher)) = programs.get_mut(role.name) {
+                let shown = match track {
+                    Track::Rust => format!("cargo run -q -p {} --bin {} --", lab.package(), role.name),
+                    Track::Python => format!(
+                        "python3 {}/{}",
+                        lab.python_dir("labs"),
+                        crate::registry::python_file(role.name).unwrap_or_default()
+                    ),
+                };
+                *launcher = Launcher { shown, ..launcher.clone() };
+            }
+        }
+    }
 }
 
 /// Runs the chosen checks (and what they need first) against the reference solutions,
-/// with the programs shown as the student's own `cargo run` lines; a lab whose
-/// reference is not in this repository runs against the student's program instead.
+/// with the programs shown as the student's own `cargo run` lines. A lab whose
+/// reference is not in this repository (a student template) takes the recorded run
+/// of the reference, else runs against the student's program.
 fn run_reference(
     chosen: &[(&'static Lab, &'static Check)],
     args: &ExplainArgs,
@@ -146,7 +234,22 @@ fn run_reference(
         Track::Rust => root.join("solutions").join(lab.name).join("Cargo.toml").is_file(),
         Track::Python => root.join(lab.python_dir("solutions")).is_dir(),
     };
-    let (reference, own): (Vec<&'static Lab>, Vec<&'static Lab>) = labs.into_iter().partition(has_reference);
+    let recorded = Recorded::load(root).filter(|r| r.track == track && r.seed == args.seed);
+    let is_recorded = |lab: &&'static Lab| {
+        recorded.as_ref().is_some_and(|r| {
+            plan.iter().filter(|p| p.lab.name == lab.name).all(|p| r.checks.iter().any(|c| c.id == p.id()))
+        })
+    };
+    let (reference, rest): (Vec<&'static Lab>, Vec<&'static Lab>) = labs.into_iter().partition(has_reference);
+    let (from_record, own): (Vec<&'static Lab>, Vec<&'static Lab>) = rest.into_iter().partition(is_recorded);
+    let mut ran: HashMap<String, Ran> = HashMap::new();
+    if let Some(recorded) = recorded {
+        for result in recorded.checks {
+            if from_record.iter().any(|lab| lab.name == result.lab) && plan.iter().any(|p| p.id() == result.id) {
+                ran.insert(result.id.clone(), Ran { result, against: Against::Recorded });
+            }
+        }
+    }
     let timeouts = Timeouts::scaled(args.timeout_scale.clamp(0.1, 100.0));
     let mut programs = HashMap::new();
     if !reference.is_empty() {
@@ -161,38 +264,26 @@ fn run_reference(
                 eprintln!("grader: {what} (the reference solution, to show what each check does)");
             },
         )?);
+        show_as_student(&mut programs, &reference, track);
     }
     if !own.is_empty() {
         programs.extend(programs::resolve_track(track, &own, Source::Labs, &[], root, timeouts.build, &mut |what| {
             eprintln!("grader: {what} (no reference solution here: your own programs show what each check does)");
         })?);
     }
-    for lab in &reference {
-        for role in lab.roles {
-            if let Some(Ok(launcher)) = programs.get_mut(role.name) {
-                let shown = match track {
-                    Track::Rust => format!("cargo run -q -p {} --bin {} --", lab.package(), role.name),
-                    Track::Python => format!(
-                        "python3 {}/{}",
-                        lab.python_dir("labs"),
-                        crate::registry::python_file(role.name).unwrap_or_default()
-                    ),
-                };
-                *launcher = Launcher { shown, ..launcher.clone() };
-            }
-        }
+    let live: Vec<Planned> =
+        plan.into_iter().filter(|p| !from_record.iter().any(|lab| lab.name == p.lab.name)).collect();
+    if live.is_empty() {
+        return Ok(ran);
     }
     let env = Arc::new(Env { programs, timeouts, limits: Limits::default(), require_sandbox: false });
-    let jobs = std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(2).clamp(2, 8);
     let mut notes = Vec::new();
-    let results = crate::inner::run(&plan, env, jobs, args.seed, args.net, &mut notes, |_| {})?;
-    Ok(results
-        .into_iter()
-        .map(|result| {
-            let own = own.iter().any(|lab| lab.name == result.lab);
-            (result.id.clone(), Ran { result, own })
-        })
-        .collect())
+    let results = crate::inner::run(&live, env, jobs(), args.seed, args.net, &mut notes, |_| {})?;
+    for result in results {
+        let against = if own.iter().any(|lab| lab.name == result.lab) { Against::Own } else { Against::Reference };
+        ran.insert(result.id.clone(), Ran { result, against });
+    }
+    Ok(ran)
 }
 
 fn explain_one(
@@ -201,9 +292,10 @@ fn explain_one(
     lab: &Lab,
     check: &Check,
     result: Option<&CheckReport>,
-    own: bool,
+    against: Against,
     args: &ExplainArgs,
 ) -> Result<()> {
+    let own = against == Against::Own;
     let id = lab.check_id(check);
     writeln!(out, "{BOLD}{id}{BOLD:#}: {}", check.name)?;
     // The course's points (grading.toml) once the check has run, else the registry's.
@@ -253,10 +345,12 @@ fn explain_one(
     if events.is_empty() {
         return Ok(());
     }
-    let against = if own {
-        "a run against your own program: this copy of the course has no reference solution"
-    } else {
-        "a run against the reference solution"
+    let against = match against {
+        Against::Reference => "a run against the reference solution",
+        Against::Recorded => "the reference solution's run, recorded when this copy of the course was made",
+        Against::Own => {
+            "a run against your own program: this copy of the course has no reference solution and no record of its run"
+        }
     };
     writeln!(out, "\n{BOLD}What it sends and expects{BOLD:#} ({against}, --seed {}):", args.seed)?;
     writeln!(

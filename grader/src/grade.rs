@@ -125,6 +125,12 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
 
     let source = if args.solutions { Source::Solutions } else { Source::Labs };
     let track = Track::choose(args.python, grading.track.or(workspace_track(&root)));
+    if source == Source::Solutions && !root.join("solutions").is_dir() {
+        bail!(
+            "this copy of the course has no solutions/ (a student's template): --solutions grades the reference solutions, \
+             which only the course's own repository has; grade your programs with `cargo grade LAB`"
+        );
+    }
     let timeouts = Timeouts::scaled(args.timeout_scale);
     let prebuilt = args.programs.as_deref().map(crate::prebuilt::Programs::load).transpose()?;
     let given: Vec<String> = args.cmds.iter().chain(prebuilt.iter().flat_map(|p| &p.commands)).cloned().collect();

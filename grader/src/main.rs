@@ -63,6 +63,8 @@ mod concepts;
 mod explain;
 mod send;
 mod watch;
+// grader template (issue 19).
+mod template;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -106,6 +108,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Send text to a program (or, with --listen, play its peer) over TCP or UDP.
     Send(send::SendArgs),
+    /// Write the course as a student gets it (no solutions/, no tests/) to a new folder.
+    Template(template::TemplateArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -150,6 +154,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch::run(args, cli.root.as_deref()),
         Command::Explain(args) => explain::run(&args, cli.root.as_deref()),
         Command::Send(args) => send::run(&args),
+        Command::Template(args) => template::run(&args, cli.root.as_deref()),
     };
     if process::interrupted() {
         // The interrupt handler is cleaning up and will exit; a run it cut short has

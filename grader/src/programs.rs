@@ -31,7 +31,7 @@ impl Source {
 
 /// The language a course's programs are written in: which program of labs/ (or
 /// solutions/) plays each role.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Track {
     /// The Cargo binaries of `LAB/src/bin/`.

@@ -21,6 +21,10 @@ const KEYPAD: [[&str; 4]; 5] =
 
 const ERROR_RED: Color32 = Color32::from_rgb(220, 50, 50);
 
+/// How many lines of text the status line has room for: an error such as "connection
+/// refused: no calc-server on TCP 127.0.0.1:50007" takes two in a 340-point window.
+const STATUS_LINES: f32 = 3.0;
+
 /// The whole state of the window.
 pub struct CalcApp {
     pub transport: Transport,
@@ -100,7 +104,10 @@ impl CalcApp {
         }
 
         egui::Panel::top("server").show(ui, |ui| self.server_bar(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_line(ui));
+        // The status line has room for three lines of text whatever it says, so that
+        // an error never moves the keypad or hides the request field.
+        let row = ui.text_style_height(&egui::TextStyle::Body);
+        egui::Panel::bottom("status").exact_size(STATUS_LINES * row + 10.0).show(ui, |ui| self.status_line(ui));
         egui::CentralPanel::default().show(ui, |ui| {
             self.display(ui);
             ui.add_space(8.0);
@@ -133,7 +140,9 @@ impl CalcApp {
         });
     }
 
-    /// Two lines: what was asked (small), and the entry or the answer (large).
+    /// Two lines: what was asked (small), and the entry or the answer (large). Each is
+    /// one line whatever its length (a longer one is cut with `…`), so the display
+    /// keeps its height; what went wrong is told in the status line.
     fn display(&mut self, ui: &mut egui::Ui) {
         egui::Frame::group(ui.style()).fill(ui.visuals().extreme_bg_color).show(ui, |ui| {
             ui.set_min_width(ui.available_width());
@@ -142,15 +151,14 @@ impl CalcApp {
                     (Some(shown), true) => {
                         let large = match &shown.reply {
                             Reply::Value(value) => RichText::new(value).strong(),
-                            Reply::ServerError(err) => RichText::new(err).color(ERROR_RED),
-                            Reply::Failed(why) => RichText::new(why).color(ERROR_RED).size(14.0),
+                            Reply::ServerError(_) | Reply::Failed(_) => RichText::new("Error").color(ERROR_RED),
                         };
                         (shown.request.clone(), large)
                     }
                     _ => (String::new(), RichText::new(self.entry.shown()).strong()),
                 };
-                ui.label(RichText::new(small).monospace().weak());
-                ui.label(large.size(28.0).monospace());
+                ui.add(egui::Label::new(RichText::new(small).monospace().weak()).truncate());
+                ui.add(egui::Label::new(large.size(28.0).monospace()).truncate());
             });
         });
     }
@@ -219,10 +227,13 @@ impl CalcApp {
             }
             (None, Some(shown)) => {
                 let text = match &shown.reply {
-                    Reply::Failed(why) => RichText::new(why).color(ERROR_RED),
-                    _ => RichText::new(format!("{} answered in {} ms", shown.server, shown.took.as_millis())),
+                    Reply::Failed(why) | Reply::ServerError(why) => RichText::new(why).color(ERROR_RED),
+                    Reply::Value(_) => {
+                        RichText::new(format!("{} answered in {} ms", shown.server, shown.took.as_millis()))
+                    }
                 };
-                ui.label(text);
+                // Wrapped within the status line's three lines, never cut off.
+                ui.add(egui::Label::new(text).wrap());
             }
             (None, None) => {
                 ui.label(format!("ready: {} {}:{}", self.transport_name(), self.host, self.port));
