@@ -82,6 +82,7 @@ impl Stage {
         open_to_all(&attacks);
         let attack = attacks.join("attack.py");
         std::fs::copy(root().join("tests/fixtures/escape/attack.py"), &attack).unwrap();
+        std::fs::copy(root().join("tests/fixtures/escape/needs.py"), attacks.join("needs.py")).unwrap();
         let tmp = base.path().join("tmp");
         std::fs::create_dir(&tmp).unwrap();
         let secrets = base.path().join("secrets");
@@ -497,4 +498,29 @@ fn a_submission_cannot_tamper_with_another_students_results() {
     let report: Value =
         serde_json::from_slice(&std::fs::read(out.join("students/alice/report.json")).unwrap()).unwrap();
     assert_eq!(report["score"].as_u64(), Some(alice.0));
+}
+
+/// The sandbox takes nothing away that a correct program needs: a hello-server that
+/// first uses semaphores and shared memory (/dev/shm), a child process, threads, its
+/// folder, /tmp, HOME and the system's files, then serves, passes.
+#[test]
+fn a_correct_program_has_everything_it_needs_inside() {
+    for user in users() {
+        let stage = Stage::new(user);
+        let needs = stage.attack.with_file_name("needs.py");
+        let program = format!("hello-server={} -B {}", stage.python, needs.display());
+        let mut cmd = stage.command("read", &[], "nproc=64", "1");
+        // The same command with another program: the last --cmd for a role wins.
+        cmd.arg("--cmd").arg(&program).arg("--check").arg("hello/server-two-messages");
+        let output = cmd.output().unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{user:?}: {e}: {}", String::from_utf8_lossy(&output.stderr)));
+        let first = report["notes"][0].as_str().unwrap_or("");
+        if !first.starts_with("sandboxed:") {
+            assert!(std::env::var_os("CI").is_none(), "CI must have the sandbox: {first}");
+            eprintln!("SKIPPED: no sandbox here: {first}");
+            return;
+        }
+        assert_eq!(output.status.code(), Some(0), "{user:?}: {report:#}");
+    }
 }

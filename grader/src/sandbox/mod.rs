@@ -212,6 +212,9 @@ impl Sandbox {
         // /tmp first: the folders below may be inside it.
         command.args(["--proc", "/proc", "--dev", "/dev"]);
         command.args(["--perms", "1777", "--size", &place.tmp_size.to_string(), "--tmpfs", "/tmp"]);
+        // POSIX shared memory and semaphores (Python's multiprocessing, a JVM's
+        // perfdata) live in /dev/shm, which bubblewrap's /dev has closed to all but root.
+        command.args(["--perms", "1777", "--size", &place.tmp_size.to_string(), "--tmpfs", "/dev/shm"]);
         for bind in view::binds(place) {
             command.args(bind.args());
         }
