@@ -39,6 +39,7 @@ mod multicast;
 mod netns;
 mod outcome;
 mod output;
+mod platform;
 mod ports;
 mod prebuilt;
 mod process;

@@ -27,7 +27,7 @@ use crate::capture::Capture;
 use crate::contain::{self, Jail};
 use crate::deadline::poll_until;
 use crate::proctable;
-use crate::sandbox::{self, folder::Folder, seccomp};
+use crate::sandbox::{self, folder::Folder};
 use crate::transcript::Transcript;
 
 pub use crate::limits::Limits;
@@ -189,9 +189,11 @@ impl Process {
             .stderr(Stdio::piped())
             .process_group(0);
         if let Some(limits) = spec.limits {
-            // Without bubblewrap, the grader loads the seccomp filters itself.
-            let own_filters = match (&filters, seccomp::programs()) {
-                (None, Ok(programs)) => Some(programs),
+            // Without bubblewrap, the grader loads the seccomp filters itself (Linux;
+            // the portable mode has none).
+            #[cfg(target_os = "linux")]
+            let own_filters = match (&filters, crate::platform::portable(), sandbox::seccomp::programs()) {
+                (None, false, Ok(programs)) => Some(programs),
                 _ => None,
             };
             // SAFETY: between fork and exec only async-signal-safe calls are allowed;
@@ -204,12 +206,13 @@ impl Process {
                 let data = data_limit(&limits);
                 command.pre_exec(move || apply_limits(&limits, data));
                 command.pre_exec(jail.pre_exec());
+                #[cfg(target_os = "linux")]
                 if let Some(programs) = own_filters {
                     command.pre_exec(move || {
                         // The program dies with the thread of the grader that started it
                         // (bubblewrap's --die-with-parent does this inside the sandbox).
                         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-                        seccomp::apply(programs)
+                        sandbox::seccomp::apply(programs)
                     });
                 }
             }
