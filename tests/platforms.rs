@@ -22,10 +22,9 @@ fn root() -> PathBuf {
 fn holds(meta: &Meta) -> bool {
     let name = meta.path().get_ident().map(ToString::to_string).unwrap_or_default();
     match meta {
-        Meta::Path(_) => matches!(
-            name.as_str(),
-            "unix" | "macos" | "apple_targets" | "bsd" | "debug_assertions" | "target_os_macos"
-        ),
+        Meta::Path(_) => {
+            matches!(name.as_str(), "unix" | "macos" | "apple_targets" | "bsd" | "debug_assertions" | "target_os_macos")
+        }
         Meta::NameValue(nv) => {
             let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(value), .. }) = &nv.value else { return false };
             let value = value.value();
@@ -210,7 +209,11 @@ fn names_on_macos() -> BTreeMap<Vec<String>, BTreeSet<String>> {
         let mut names = Names::default();
         names.visit_file(&parsed);
         let stem = file.file_stem().unwrap().to_str().unwrap();
-        let dir = if stem == "main" || stem == "mod" { file.parent().unwrap().to_path_buf() } else { file.with_extension("") };
+        let dir = if stem == "main" || stem == "mod" {
+            file.parent().unwrap().to_path_buf()
+        } else {
+            file.with_extension("")
+        };
         for module in names.modules {
             let flat = dir.join(format!("{module}.rs"));
             pending.push(if flat.exists() { flat } else { dir.join(module).join("mod.rs") });
@@ -326,11 +329,14 @@ fn nix_declaration(text: &str, name: &str) -> Option<usize> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();
-        let words: Vec<&str> = t.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> =
+            t.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
         let declared = match words.as_slice() {
             ["pub", "unsafe" | "const", "fn", n, ..] => *n == name,
             ["pub", "mod" | "fn" | "struct" | "enum" | "type" | "const" | "use", n, ..] => *n == name,
-            [n, ..] => *n == name && (t[n.len()..].trim_start().starts_with(',') || t[n.len()..].trim_start().starts_with('=')),
+            [n, ..] => {
+                *n == name && (t[n.len()..].trim_start().starts_with(',') || t[n.len()..].trim_start().starts_with('='))
+            }
             _ => false,
         };
         if declared {
@@ -366,7 +372,8 @@ fn every_libc_and_nix_item_of_the_portable_code_exists_on_apple_targets() {
             krate => (krate, &path[1..]),
         };
         let Some(item) = rest.last() else { continue };
-        let shown = format!("{}::{} (in {})", krate, rest.join("::"), files.iter().cloned().collect::<Vec<_>>().join(", "));
+        let shown =
+            format!("{}::{} (in {})", krate, rest.join("::"), files.iter().cloned().collect::<Vec<_>>().join(", "));
         checked += 1;
         if krate == "libc" {
             // libc's own modules (libc::unix) are not named by the grader; the item is

@@ -25,8 +25,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::deadline::poll_until;
-use crate::proctable::{self, all_pids, own_children, state_and_parent};
 use crate::limits::Limits;
+use crate::proctable::{self, all_pids, own_children, state_and_parent};
 use crate::sandbox::cgroup::{self, Cgroup};
 
 /// The environment variable that tags every process of one program.
@@ -221,8 +221,7 @@ impl Jail {
         let mut escaped = Vec::new();
         poll_until(deadline, || {
             let mut alive = false;
-            for pid in self.members() {
-                let Some((state, group)) = crate::proctable::state_and_group(pid) else { continue };
+            for (pid, state, group) in proctable::states(&self.members()) {
                 if pid == leader || state == 'Z' || state == 'X' {
                     continue;
                 }

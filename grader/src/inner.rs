@@ -181,6 +181,12 @@ pub fn run(
     }
     crate::sandbox::announce(&sandbox);
     notes.insert(0, sandbox);
+    if crate::platform::portable() && crate::contain::process_limit() == crate::contain::ProcessLimit::None {
+        notes.push(
+            "no process limit: the grader runs as root, which RLIMIT_NPROC does not hold, and the portable mode has no pids cgroup"
+                .to_string(),
+        );
+    }
     Ok(runner::run(plan, env, jobs, seed, on_result))
 }
 

@@ -84,9 +84,7 @@ fn ready_addresses(proto: Proto) -> Vec<SocketAddr> {
 /// with IPv4-mapped ones [`unmapped`].
 pub fn is_ready(proto: Proto, host: IpAddr, port: u16) -> bool {
     let host = unmapped(host);
-    ready_addresses(proto)
-        .iter()
-        .any(|a| a.port() == port && (unmapped(a.ip()) == host || a.ip().is_unspecified()))
+    ready_addresses(proto).iter().any(|a| a.port() == port && (unmapped(a.ip()) == host || a.ip().is_unspecified()))
 }
 
 /// Where the processes of a process group listen (TCP) or are bound (UDP): used to tell

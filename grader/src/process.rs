@@ -377,11 +377,11 @@ impl Process {
     /// The live processes of its jail outside its process group.
     fn outside_group(&self) -> Vec<u32> {
         let group: Vec<u32> = self.jail.group_members(self.pid).into_iter().map(|m| m.pid).collect();
-        self.jail
-            .members()
+        let others: Vec<u32> = self.jail.members().into_iter().filter(|pid| !group.contains(pid)).collect();
+        proctable::states(&others)
             .into_iter()
-            .filter(|pid| !group.contains(pid))
-            .filter(|&pid| proctable::state_and_group(pid).is_some_and(|(state, _)| state != 'Z' && state != 'X'))
+            .filter(|&(_, state, _)| state != 'Z' && state != 'X')
+            .map(|(pid, _, _)| pid)
             .collect()
     }
 

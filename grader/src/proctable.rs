@@ -56,6 +56,17 @@ pub fn state_and_group(pid: u32) -> Option<(char, u32)> {
     Some((state, group))
 }
 
+/// The state and process group of each of `pids` that is still there: one look at
+/// the table in the portable mode (a `ps` per process would take seconds for a
+/// fork bomb's hundreds).
+pub fn states(pids: &[u32]) -> Vec<(u32, char, u32)> {
+    if portable() {
+        let rows = ps::table();
+        return rows.into_iter().filter(|row| pids.contains(&row.pid)).map(|r| (r.pid, r.state, r.pgid)).collect();
+    }
+    pids.iter().filter_map(|&pid| state_and_group(pid).map(|(state, group)| (pid, state, group))).collect()
+}
+
 /// Every process of the machine (Linux; empty in the portable mode, whose callers
 /// have no subreaper's orphans to look for).
 pub fn all_pids() -> Vec<u32> {
@@ -95,10 +106,14 @@ pub fn state_and_parent(pid: u32) -> Option<(char, u32)> {
     Some((state, ppid))
 }
 
-/// Processes whose environment holds `var=tag` (Linux: /proc/PID/environ; the
-/// portable mode cannot read another process's environment, and finds none).
+/// Processes whose environment holds `var=tag`: from /proc/PID/environ on Linux, from
+/// `ps`'s environment column in the portable mode (the user's own processes; all of
+/// them as root).
 pub fn tagged(var: &str, tag: &str) -> Vec<u32> {
     let needle = format!("{var}={tag}");
+    if portable() {
+        return ps::with_environment(&needle);
+    }
     all_pids()
         .into_iter()
         .filter(|pid| {
@@ -166,6 +181,18 @@ mod ps {
             .collect()
     }
 
+    /// Processes whose command line and environment, as `ps` shows them, hold the word
+    /// `needle` (`e` on Linux's procps, `-E` on macOS, print the environment after
+    /// the command).
+    pub fn with_environment(needle: &str) -> Vec<u32> {
+        let flag = if cfg!(target_os = "linux") { "e" } else { "-E" };
+        run(&["-A", flag, "-o", "pid=,command="])
+            .lines()
+            .filter(|line| line.split_whitespace().any(|word| word == needle))
+            .filter_map(|line| line.split_whitespace().next()?.parse().ok())
+            .collect()
+    }
+
     /// The user's tasks as RLIMIT_NPROC counts them: one line per thread on Linux
     /// (`-L`), per process on macOS, where the limit counts processes.
     pub fn user_tasks(uid: u32) -> u64 {
@@ -201,5 +228,22 @@ mod tests {
         // SAFETY: no arguments.
         let uid = unsafe { libc::getuid() };
         assert!(ps::user_tasks(uid) >= 1);
+        // Its environment: the test's own tag.
+        let mut child = std::process::Command::new("sleep").arg("5").env("SOCKET_LABS_PS_TEST", "t-1").spawn().unwrap();
+        let found = poll(|| ps::with_environment("SOCKET_LABS_PS_TEST=t-1"));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(found, vec![child.id()]);
+    }
+
+    fn poll(f: impl Fn() -> Vec<u32>) -> Vec<u32> {
+        for _ in 0..50 {
+            let found = f();
+            if !found.is_empty() {
+                return found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Vec::new()
     }
 }

@@ -107,4 +107,3 @@ pub fn socket_inodes_of(pids: impl Iterator<Item = u32>) -> HashSet<u64> {
     }
     inodes
 }
-
