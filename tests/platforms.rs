@@ -311,11 +311,9 @@ fn cfgs_above(text: &str, at: usize) -> Vec<Meta> {
             }
         }
         let Some(end) = end else { break };
-        if let Ok(meta) = syn::parse_str::<Meta>(&body[..end]) {
-            if let Meta::List(list) = &meta {
-                if let Ok(inner) = list.parse_args::<Meta>() {
-                    metas.push(inner);
-                }
+        if let Ok(Meta::List(list)) = syn::parse_str::<Meta>(&body[..end]) {
+            if let Ok(inner) = list.parse_args::<Meta>() {
+                metas.push(inner);
             }
         }
         rest = &body[end..];

@@ -50,7 +50,7 @@ pub fn proc_entries(proto: Proto) -> Vec<Entry> {
 }
 
 /// Parses /proc/net/{tcp,udp}{,6}: `sl local_address rem_address st ... inode`.
-fn parse_table(text: &str, listen_only: bool) -> Vec<Entry> {
+pub(super) fn parse_table(text: &str, listen_only: bool) -> Vec<Entry> {
     const TCP_LISTEN: &str = "0A";
     text.lines()
         .skip(1)
@@ -68,7 +68,7 @@ fn parse_table(text: &str, listen_only: bool) -> Vec<Entry> {
 
 /// `0100007F:1F90` is 127.0.0.1:8080: the address is the kernel's in-memory bytes
 /// printed as native-endian 32-bit words, the port plain big-endian hex.
-fn parse_socket_addr(field: &str) -> Option<SocketAddr> {
+pub(super) fn parse_socket_addr(field: &str) -> Option<SocketAddr> {
     let (ip_hex, port_hex) = field.split_once(':')?;
     let port = u16::from_str_radix(port_hex, 16).ok()?;
     let word = |i: usize| u32::from_str_radix(ip_hex.get(i * 8..i * 8 + 8)?, 16).ok().map(u32::to_ne_bytes);
