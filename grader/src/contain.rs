@@ -14,6 +14,10 @@
 //!   limit counts all of the user's tasks). Root without the cgroup has no process limit;
 //!   the report's notes say so.
 //!
+//! In the portable mode (macOS, or `SOCKET_LABS_PORTABLE=1`) there is no cgroup and no
+//! subreaper: the tag is read through `ps` (proctable.rs), RLIMIT_NPROC limits a user
+//! other than root, and an orphan goes to init.
+//!
 //! The grader is also a child subreaper (Linux): a process whose parent died is
 //! reparented to the grader rather than to init, so it is reaped here. Only processes
 //! that are not the grader's own direct children are reaped that way (by pid, with

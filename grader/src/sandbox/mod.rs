@@ -18,8 +18,8 @@
 //!   `/tmp`, so it cannot fill the disk;
 //! - its environment is an allow-list ([`environment`]): no token, no CI variable.
 //!
-//! Where a layer cannot be had (no `bwrap`, no user namespaces, not Linux), the
-//! program runs without it, and the report says so in one line: [`describe`].
+//! Where a layer cannot be had (no `bwrap`, no user namespaces, not Linux, the
+//! portable mode of platform.rs), the program runs without it, and the report says so in one line: [`describe`].
 //! `--require-sandbox` turns that into an error.
 
 pub mod cgroup;
