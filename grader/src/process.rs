@@ -557,10 +557,14 @@ fn unwrap_sandbox_status(status: ExitStatus) -> ExitStatus {
 /// Where no memory cgroup can be had, memory is limited with RLIMIT_DATA instead (the
 /// private writable memory of each process, which is what a runaway allocation grows):
 /// twice the cgroup's limit, since it counts what a runtime has reserved as well as
-/// what it uses (a JVM commits its initial heap at start).
+/// what it uses (a JVM commits its initial heap at start). In the portable mode eight
+/// times: there the limit stands in for a cgroup on every machine, and a server with a
+/// thread per client reserves a stack of 8 MiB per thread (256 clients: 2 GiB), which
+/// Linux counts in RLIMIT_DATA; a runaway allocation is still stopped.
 pub fn data_limit(limits: &Limits) -> Option<u64> {
     let memory = limits.memory?;
-    (!crate::sandbox::cgroup::hierarchies().limits_memory()).then(|| memory.saturating_mul(2))
+    let times = if crate::platform::portable() { 8 } else { 2 };
+    (!crate::sandbox::cgroup::hierarchies().limits_memory()).then(|| memory.saturating_mul(times))
 }
 
 fn apply_limits(limits: &Limits, data: Option<u64>) -> io::Result<()> {
