@@ -223,6 +223,12 @@ fn an_interrupted_board_run_leaves_nothing_behind(#[case] signal: &str) {
     use std::process::{Command, Stdio};
     use std::time::Duration;
 
+    if signal == "KILL" && std::env::var_os("SOCKET_LABS_PORTABLE").is_some_and(|v| v == "1") {
+        // The portable mode (macOS) has no PR_SET_PDEATHSIG and no namespace whose end
+        // kills them: programs of a grader killed outright live on (docs/quickstart.md).
+        eprintln!("SKIPPED in the portable mode: nothing kills the programs of a grader killed with SIGKILL");
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     // A subscriber that never prints its joined line: with deadlines ten times the
     // usual, the check would wait for it for 100 s.

@@ -14,6 +14,10 @@
 //!   limit counts all of the user's tasks). Root without the cgroup has no process limit;
 //!   the report's notes say so.
 //!
+//! In the portable mode (macOS, or `SOCKET_LABS_PORTABLE=1`) there is no cgroup and no
+//! subreaper: the tag is read through `ps` (proctable.rs), RLIMIT_NPROC limits a user
+//! other than root, and an orphan goes to init.
+//!
 //! The grader is also a child subreaper (Linux): a process whose parent died is
 //! reparented to the grader rather than to init, so it is reaped here. Only processes
 //! that are not the grader's own direct children are reaped that way (by pid, with
@@ -26,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use crate::deadline::poll_until;
 use crate::limits::Limits;
+use crate::proctable::{self, all_pids, own_children, state_and_parent};
 use crate::sandbox::cgroup::{self, Cgroup};
 
 /// The environment variable that tags every process of one program.
@@ -58,6 +63,9 @@ fn is_root() -> bool {
 /// Makes this process a child subreaper (Linux; elsewhere nothing): orphans of the
 /// programs it starts are reparented to it, and it reaps them.
 pub fn become_subreaper() {
+    if crate::platform::portable() {
+        return;
+    }
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with integer arguments only.
     unsafe {
@@ -133,7 +141,7 @@ impl Jail {
                 jail.cgroup = Some(found.create(limits.processes, limits.memory)?);
             }
             if process_limit() == ProcessLimit::Rlimit {
-                jail.nproc_rlimit = Some(user_tasks().saturating_add(limits.processes));
+                jail.nproc_rlimit = Some(proctable::user_tasks().saturating_add(limits.processes));
             }
         }
         Ok(jail)
@@ -185,7 +193,7 @@ impl Jail {
     pub fn members(&self) -> Vec<u32> {
         match &self.cgroup {
             Some(group) => group.procs(),
-            None => tagged(&self.tag),
+            None => proctable::tagged(TAG_VAR, &self.tag),
         }
     }
 
@@ -217,8 +225,7 @@ impl Jail {
         let mut escaped = Vec::new();
         poll_until(deadline, || {
             let mut alive = false;
-            for pid in self.members() {
-                let Some((state, group)) = crate::proctable::state_and_group(pid) else { continue };
+            for (pid, state, group) in proctable::states(&self.members()) {
                 if pid == leader || state == 'Z' || state == 'X' {
                     continue;
                 }
@@ -248,6 +255,9 @@ impl Jail {
 /// elsewhere: orphans reparented to the subreaper. The process table is read without
 /// the lock; only the few zombies found are checked again under it.
 pub fn reap_orphans() {
+    if crate::platform::portable() {
+        return; // no subreaper: orphans go to init (launchd), which reaps them
+    }
     let me = std::process::id();
     let is_our_zombie =
         |pid: u32| state_and_parent(pid).is_some_and(|(state, ppid)| ppid == me && (state == 'Z' || state == 'X'));
@@ -276,6 +286,9 @@ pub fn reap_orphans() {
 /// that it did not start itself (`grader batch` uses it after a grader it started was
 /// killed: whatever that grader had started is then here).
 pub fn orphans() -> Vec<u32> {
+    if crate::platform::portable() {
+        return Vec::new(); // no subreaper: none comes here
+    }
     let me = std::process::id();
     // The whole table, not own_children(): the kernel's children lists may miss a child
     // while they change, and here a miss would leave a program running.
@@ -285,66 +298,4 @@ pub fn orphans() -> Vec<u32> {
         .collect();
     let guard = direct();
     children.into_iter().filter(|pid| !guard.as_ref().is_some_and(|d| d.pids.contains_key(pid))).collect()
-}
-
-/// This process's children (orphans reparented to it included): from each thread's
-/// /proc/self/task/TID/children, a few small files, where the kernel has them; else
-/// every process of the machine, which the caller filters by parent. The kernel's
-/// lists may miss a child while they change: fine for reaping zombies, which the
-/// next call (or this process's exit) reaps.
-fn own_children() -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return all_pids() };
-    let mut children = Vec::new();
-    for task in tasks.flatten() {
-        match std::fs::read_to_string(task.path().join("children")) {
-            Ok(list) => children.extend(list.split_whitespace().filter_map(|pid| pid.parse::<u32>().ok())),
-            // No CONFIG_PROC_CHILDREN: the long way.
-            Err(_) => return all_pids(),
-        }
-    }
-    children.sort_unstable();
-    children.dedup();
-    children
-}
-
-fn all_pids() -> Vec<u32> {
-    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
-    procs.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect()
-}
-
-/// State letter and parent pid from /proc/PID/stat.
-fn state_and_parent(pid: u32) -> Option<(char, u32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    Some((state, ppid))
-}
-
-/// Processes whose environment holds `SOCKET_LABS_RUN=tag`.
-fn tagged(tag: &str) -> Vec<u32> {
-    let needle = format!("{TAG_VAR}={tag}");
-    all_pids()
-        .into_iter()
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.split(|&b| b == 0).any(|var| var == needle.as_bytes()))
-        })
-        .collect()
-}
-
-/// Tasks (threads included, as RLIMIT_NPROC counts them) of this user now.
-fn user_tasks() -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    // SAFETY: no arguments, cannot fail.
-    let uid = unsafe { libc::getuid() };
-    all_pids()
-        .into_iter()
-        .filter(|pid| std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| m.uid() == uid))
-        .map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            // num_threads is the 18th field after the command name.
-            stat.rfind(')').and_then(|at| stat[at + 1..].split_whitespace().nth(17)?.parse().ok()).unwrap_or(1)
-        })
-        .sum()
 }

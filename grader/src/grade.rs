@@ -151,8 +151,8 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1 << 48));
     let jobs = args.jobs.map(usize::from).unwrap_or_else(default_jobs);
     let mut notes = Vec::new();
-    if listening::method() == listening::Method::BindProbe {
-        notes.push("readiness was detected with the portable bind-probe fallback (no /proc/net here)".to_string());
+    if listening::method() == listening::Method::Listeners || args.verbose {
+        notes.push(listening::describe());
     }
     if limits != Limits::default() {
         notes.push(format!("programs ran with the limits {}", limits.describe()));

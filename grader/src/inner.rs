@@ -148,6 +148,13 @@ pub fn run(
     crate::sandbox::folder::set_root(scratch.path().to_path_buf());
     let fallback = match net {
         Net::Loopback => "--net loopback was given".to_string(),
+        Net::Auto | Net::Private if netns::possible().is_err() => {
+            let reason = netns::possible().err().unwrap_or_default();
+            if net == Net::Private {
+                bail!("--net private: a private network namespace cannot be made here: {reason}")
+            }
+            reason
+        }
         Net::Auto | Net::Private => match run_in_child(plan, &env, jobs, seed, scratch.path(), &mut on_result)? {
             Ok((results, sandbox)) => {
                 notes.insert(0, sandbox);
@@ -174,6 +181,12 @@ pub fn run(
     }
     crate::sandbox::announce(&sandbox);
     notes.insert(0, sandbox);
+    if crate::platform::portable() && crate::contain::process_limit() == crate::contain::ProcessLimit::None {
+        notes.push(
+            "no process limit: the grader runs as root, which RLIMIT_NPROC does not hold, and the portable mode has no pids cgroup"
+                .to_string(),
+        );
+    }
     Ok(runner::run(plan, env, jobs, seed, on_result))
 }
 

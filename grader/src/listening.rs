@@ -1,15 +1,22 @@
-//! Is a program listening yet, and where? Answered without touching the program.
+//! Is a program listening yet, and where, and is it the program's own socket?
+//! Answered from the kernel's socket tables, without touching the program.
 //!
 //! A probe connection would count as a client (a logging server would log it, an
-//! iterative server would be busy with it), so on Linux readiness is read from the
-//! kernel's socket tables in /proc/net. Elsewhere the fallback tries to bind the port
-//! itself: "address in use" means someone bound it, which is also free of side effects;
-//! the report says when the fallback was used.
+//! iterative server would be busy with it), so readiness is read from the tables the
+//! kernel keeps of its sockets, with the processes that hold them. Two sources, one
+//! per platform ([`Method`]):
+//!
+//! - Linux: netlink's sock_diag, else /proc/net, with the owners from /proc/PID/fd
+//!   ([`linux`]);
+//! - the portable mode (macOS, or `SOCKET_LABS_PORTABLE=1` on Linux): the `listeners`
+//!   crate, which lists sockets with their pids on Linux and macOS alike
+//!   ([`portable`]).
 
-use std::collections::HashSet;
-use std::fs;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
+#[cfg(target_os = "linux")]
+mod linux;
+mod portable;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -19,28 +26,37 @@ pub enum Proto {
     Udp,
 }
 
-/// How readiness is being detected on this machine.
+/// Where readiness is read from on this machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
-    /// The kernel's socket tables (Linux).
+    /// The kernel's socket tables through sock_diag or /proc/net (Linux).
     ProcNet,
-    /// Trying to bind the port and seeing it in use (portable).
-    BindProbe,
+    /// The kernel's socket tables by process through the `listeners` crate (portable).
+    Listeners,
 }
 
 pub fn method() -> Method {
-    if fs::metadata("/proc/net/tcp").is_ok() {
+    if cfg!(target_os = "linux") && !crate::platform::portable() {
         Method::ProcNet
     } else {
-        Method::BindProbe
+        Method::Listeners
     }
 }
 
-/// One socket from the kernel's table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Entry {
-    addr: SocketAddr,
-    inode: u64,
+/// The source of readiness in one line, for the report's notes.
+pub fn describe() -> String {
+    match method() {
+        Method::ProcNet => {
+            if crate::sockdiag::sockets(Proto::Tcp).is_err() {
+                return "readiness was read from /proc/net (no sock_diag here) and /proc/PID/fd".to_string();
+            }
+            "readiness was read from the kernel's socket tables through sock_diag (netlink), their owners from /proc/PID/fd".to_string()
+        }
+        Method::Listeners => format!(
+            "readiness was read from the kernel's socket tables by process through the listeners crate ({})",
+            if cfg!(target_os = "linux") { "the portable mode" } else { "the portable source" }
+        ),
+    }
 }
 
 /// An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) as the IPv4 address it stands for.
@@ -53,29 +69,38 @@ pub fn unmapped(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Listening TCP sockets (or bound UDP ones) of this network namespace, each with
+/// what identifies its owner: an inode on Linux, a pid in the portable mode.
+fn ready_addresses(proto: Proto) -> Vec<SocketAddr> {
+    match method() {
+        #[cfg(target_os = "linux")]
+        Method::ProcNet => linux::ready_entries(proto).into_iter().map(|e| e.addr).collect(),
+        _ => portable::sockets(proto).into_iter().map(|s| s.addr).collect(),
+    }
+}
+
 /// Whether something is listening (TCP) or bound (UDP) on `port` at `host` or at the
 /// wildcard address, which also receives what is sent to `host`. Addresses are compared
 /// with IPv4-mapped ones [`unmapped`].
 pub fn is_ready(proto: Proto, host: IpAddr, port: u16) -> bool {
     let host = unmapped(host);
-    match method() {
-        Method::ProcNet => ready_entries(proto)
-            .iter()
-            .any(|e| e.addr.port() == port && (unmapped(e.addr.ip()) == host || e.addr.ip().is_unspecified())),
-        Method::BindProbe => bind_probe(proto, SocketAddr::new(host, port)),
-    }
+    ready_addresses(proto).iter().any(|a| a.port() == port && (unmapped(a.ip()) == host || a.ip().is_unspecified()))
 }
 
 /// Where the processes of a process group listen (TCP) or are bound (UDP): used to tell
 /// a student "your server listens on 65432, not on the --port it was given".
-/// Empty where /proc is not available.
 pub fn addresses_of_group(proto: Proto, pgid: u32) -> Vec<SocketAddr> {
-    let inodes = socket_inodes_of_group(pgid);
-    if inodes.is_empty() {
-        return Vec::new();
-    }
-    let mut found: Vec<SocketAddr> =
-        ready_entries(proto).into_iter().filter(|e| inodes.contains(&e.inode)).map(|e| e.addr).collect();
+    let mut found: Vec<SocketAddr> = match method() {
+        #[cfg(target_os = "linux")]
+        Method::ProcNet => {
+            let inodes = linux::socket_inodes_of_group(pgid);
+            if inodes.is_empty() {
+                return Vec::new();
+            }
+            linux::ready_entries(proto).into_iter().filter(|e| inodes.contains(&e.inode)).map(|e| e.addr).collect()
+        }
+        _ => portable::sockets(proto).into_iter().filter(|s| portable::in_group(s.pid, pgid)).map(|s| s.addr).collect(),
+    };
     found.sort();
     found.dedup();
     found
@@ -84,10 +109,10 @@ pub fn addresses_of_group(proto: Proto, pgid: u32) -> Vec<SocketAddr> {
 /// Whether anybody at all listens on `port` (any address), e.g. to tell a port taken by
 /// another program from a student's server that failed to start.
 pub fn port_in_use(proto: Proto, port: u16) -> bool {
-    match method() {
-        Method::ProcNet => ready_entries(proto).iter().any(|e| e.addr.port() == port),
-        Method::BindProbe => bind_probe(proto, SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port)),
-    }
+    // The portable source sees only the sockets of processes it may inspect (on macOS,
+    // the user's own): another user's may hold the port, which binding it tells.
+    ready_addresses(proto).iter().any(|a| a.port() == port)
+        || (method() == Method::Listeners && bind_probe(proto, SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port)))
 }
 
 /// Tries to bind `addr` without SO_REUSEADDR: true when the address is in use.
@@ -104,112 +129,27 @@ pub fn bind_probe(proto: Proto, addr: SocketAddr) -> bool {
     }
 }
 
-/// TCP sockets in LISTEN state, or every bound UDP socket: from netlink's sock_diag
-/// where it answers (cheap), else from /proc/net (which walks every connection).
-fn ready_entries(proto: Proto) -> Vec<Entry> {
-    static NO_NETLINK: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
-    let no_netlink = &NO_NETLINK[proto as usize];
-    if !no_netlink.load(Ordering::Relaxed) {
-        match crate::sockdiag::sockets(proto) {
-            Ok(found) => return found.into_iter().map(|(addr, inode)| Entry { addr, inode }).collect(),
-            Err(_) => no_netlink.store(true, Ordering::Relaxed),
-        }
-    }
-    proc_entries(proto)
-}
-
-/// [`ready_entries`] from the text tables of /proc.
-fn proc_entries(proto: Proto) -> Vec<Entry> {
-    let (files, listen_only) = match proto {
-        Proto::Tcp => (["tcp", "tcp6"], true),
-        Proto::Udp => (["udp", "udp6"], false),
-    };
-    // This thread's namespace (a multicast check has one of its own), where the kernel
-    // says; /proc/net is the main thread's.
-    let dir = if fs::metadata("/proc/thread-self/net").is_ok() { "/proc/thread-self/net" } else { "/proc/net" };
-    let mut entries = Vec::new();
-    for file in files {
-        if let Ok(text) = fs::read_to_string(format!("{dir}/{file}")) {
-            entries.extend(parse_table(&text, listen_only));
-        }
-    }
-    entries
-}
-
-/// Parses /proc/net/{tcp,udp}{,6}: `sl local_address rem_address st ... inode`.
-fn parse_table(text: &str, listen_only: bool) -> Vec<Entry> {
-    const TCP_LISTEN: &str = "0A";
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            if fields.len() < 10 || (listen_only && fields[3] != TCP_LISTEN) {
-                return None;
-            }
-            let addr = parse_socket_addr(fields[1])?;
-            let inode = fields[9].parse().ok()?;
-            Some(Entry { addr, inode })
-        })
-        .collect()
-}
-
-/// `0100007F:1F90` is 127.0.0.1:8080: the address is the kernel's in-memory bytes
-/// printed as native-endian 32-bit words, the port plain big-endian hex.
-fn parse_socket_addr(field: &str) -> Option<SocketAddr> {
-    let (ip_hex, port_hex) = field.split_once(':')?;
-    let port = u16::from_str_radix(port_hex, 16).ok()?;
-    let word = |i: usize| u32::from_str_radix(ip_hex.get(i * 8..i * 8 + 8)?, 16).ok().map(u32::to_ne_bytes);
-    let ip: IpAddr = match ip_hex.len() {
-        8 => Ipv4Addr::from(word(0)?).into(),
-        32 => {
-            let mut bytes = [0u8; 16];
-            for i in 0..4 {
-                bytes[i * 4..i * 4 + 4].copy_from_slice(&word(i)?);
-            }
-            unmapped(Ipv6Addr::from(bytes).into())
-        }
-        _ => return None,
-    };
-    Some(SocketAddr::new(ip, port))
-}
-
 /// Whether one of `pids` holds the socket that listens (TCP) or is bound (UDP) on
-/// `port`; `None` where that cannot be known (no /proc). Readiness asks it, so that a
-/// port taken by another program is never mistaken for the student's server.
+/// `port`; `None` where that cannot be known. Readiness asks it, so that a port taken
+/// by another program is never mistaken for the student's server.
 pub fn held_by(proto: Proto, port: u16, pids: &[u32]) -> Option<bool> {
-    if method() != Method::ProcNet {
-        return None;
-    }
-    let inodes = socket_inodes_of(pids.iter().copied());
-    Some(ready_entries(proto).iter().any(|e| e.addr.port() == port && inodes.contains(&e.inode)))
-}
-
-/// The inodes of the sockets held open by any process of a process group.
-fn socket_inodes_of_group(pgid: u32) -> HashSet<u64> {
-    socket_inodes_of(crate::process::group_members(pgid).into_iter().map(|m| m.pid))
-}
-
-/// The inodes of the sockets held open by any of `pids`.
-fn socket_inodes_of(pids: impl Iterator<Item = u32>) -> HashSet<u64> {
-    let mut inodes = HashSet::new();
-    for pid in pids {
-        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else { continue };
-        for fd in fds.flatten() {
-            if let Ok(target) = fs::read_link(fd.path()) {
-                let target = target.to_string_lossy();
-                if let Some(inode) = target.strip_prefix("socket:[").and_then(|t| t.strip_suffix(']')) {
-                    inodes.extend(inode.parse::<u64>().ok());
-                }
-            }
+    match method() {
+        #[cfg(target_os = "linux")]
+        Method::ProcNet => {
+            let inodes = linux::socket_inodes_of(pids.iter().copied());
+            Some(linux::ready_entries(proto).iter().any(|e| e.addr.port() == port && inodes.contains(&e.inode)))
         }
+        _ => Some(portable::sockets(proto).iter().any(|s| s.addr.port() == port && pids.contains(&s.pid))),
     }
-    inodes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_os = "linux")]
+    use linux::{parse_socket_addr, parse_table, proc_entries};
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn parses_ipv4_and_ipv6_rows() {
         let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1\n   1: 0100007F:1F91 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 4243 1\n";
@@ -228,6 +168,7 @@ mod tests {
 
     /// The /proc fallback agrees with netlink about a listener, also in a thread's own
     /// network namespace (where /proc/net would show the main thread's).
+    #[cfg(target_os = "linux")]
     #[test]
     fn the_proc_fallback_sees_what_netlink_sees() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -9,68 +9,137 @@
 // it is built at most once per check, so its size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+#[cfg(unix)]
 mod backlog;
+#[cfg(unix)]
 mod batch;
+#[cfg(unix)]
 mod board_protocol;
+#[cfg(unix)]
 mod bulk;
+#[cfg(unix)]
 mod capture;
+#[cfg(unix)]
 mod cargo;
+#[cfg(unix)]
 mod checks;
+#[cfg(unix)]
 mod conn;
+#[cfg(unix)]
 mod contain;
+#[cfg(unix)]
 mod cputime;
+#[cfg(unix)]
 mod crowd;
+#[cfg(unix)]
 mod deadline;
+#[cfg(unix)]
 mod diagnose;
+#[cfg(unix)]
 mod formats;
+#[cfg(unix)]
 mod fragment;
+#[cfg(unix)]
 mod framing;
+#[cfg(unix)]
 mod grade;
+#[cfg(unix)]
 mod gradebook;
+#[cfg(unix)]
 mod grading;
+#[cfg(unix)]
 mod harness;
+#[cfg(unix)]
 mod human;
+#[cfg(unix)]
 mod inner;
+#[cfg(unix)]
 mod limits;
+#[cfg(unix)]
 mod list;
+#[cfg(unix)]
 mod listening;
+#[cfg(unix)]
 mod logdir;
+#[cfg(unix)]
 mod multicast;
+#[cfg(unix)]
 mod netns;
+#[cfg(unix)]
 mod outcome;
+#[cfg(unix)]
 mod output;
+#[cfg(unix)]
+mod platform;
+#[cfg(unix)]
 mod ports;
+#[cfg(unix)]
 mod prebuilt;
+#[cfg(unix)]
 mod process;
+#[cfg(unix)]
 mod proctable;
+#[cfg(unix)]
 mod programs;
+#[cfg(unix)]
 mod registry;
+#[cfg(unix)]
 mod repeat;
+#[cfg(unix)]
 mod report;
+#[cfg(unix)]
 mod rerender;
+#[cfg(unix)]
 mod rolemap;
+#[cfg(unix)]
 mod runner;
+#[cfg(unix)]
 mod sandbox;
+#[cfg(unix)]
 mod sharedbuild;
+#[cfg(unix)]
 mod sockdiag;
+#[cfg(unix)]
 mod timestamp;
+#[cfg(unix)]
 mod transcript;
+#[cfg(unix)]
 mod udp;
+#[cfg(unix)]
 mod workspace;
 // grader watch, explain and send (issue 11).
+#[cfg(unix)]
 mod byhand;
+#[cfg(unix)]
 mod concepts;
+#[cfg(unix)]
 mod explain;
+#[cfg(unix)]
 mod send;
+#[cfg(unix)]
 mod watch;
 // grader template (issue 19).
 mod template;
 
+#[cfg(unix)]
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[cfg(unix)]
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// Native Windows has none of what the grader uses to run and watch programs (process
+/// groups, signals, the kernel's socket tables by process): it runs under WSL, where
+/// it is the Linux grader. The labs themselves build natively.
+#[cfg(windows)]
+fn main() -> ExitCode {
+    eprintln!(
+        "grader: native Windows is not supported; run it in WSL (wsl --install, then the Linux steps of docs/quickstart.md)"
+    );
+    ExitCode::from(2)
+}
+
+#[cfg(unix)]
 #[derive(Parser)]
 #[command(name = "grader", version, about = "Grades socket-labs programs over real TCP, UDP and multicast sockets")]
 struct Cli {
@@ -84,6 +153,7 @@ struct Cli {
     color: ColorWhen,
 }
 
+#[cfg(unix)]
 #[derive(Subcommand)]
 enum Command {
     /// List the labs, their checks (with stable ids) and points.
@@ -112,6 +182,7 @@ enum Command {
     Template(template::TemplateArgs),
 }
 
+#[cfg(unix)]
 #[derive(Clone, Copy, ValueEnum)]
 enum ColorWhen {
     Auto,
@@ -119,6 +190,7 @@ enum ColorWhen {
     Never,
 }
 
+#[cfg(unix)]
 fn main() -> ExitCode {
     // In the grader's own child that runs the checks: enter its private network now,
     // while this process has one thread (inner.rs).

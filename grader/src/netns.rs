@@ -19,6 +19,9 @@ pub const MULTICAST_NET: (std::net::Ipv4Addr, u8) = (std::net::Ipv4Addr::new(224
 /// with it, however the process ends). On error the process may be left in a
 /// namespace that is not usable: the caller must then not run any check in it.
 pub fn enter() -> Result<(), String> {
+    if crate::platform::portable() {
+        return Err(crate::platform::lacks("network namespaces"));
+    }
     imp::enter()
 }
 
@@ -36,6 +39,9 @@ pub fn set_multicast_route(present: bool) -> Result<(), String> {
 /// any other check, so such checks need not take turns. Only inside the run's private
 /// namespace, where the grader holds the privileges this needs.
 pub fn isolate_thread() -> Result<ThreadNamespace, String> {
+    if crate::platform::portable() {
+        return Err(crate::platform::lacks("network namespaces"));
+    }
     imp::isolate_thread()
 }
 
@@ -55,6 +61,15 @@ impl Drop for ThreadNamespace {
 /// grader never outlives the grader that started it.
 pub fn die_with_parent() {
     imp::die_with_parent();
+}
+
+/// Whether the checks may run in a private network here at all: not in the portable
+/// mode, which then runs them on loopback without starting a child grader to try.
+pub fn possible() -> Result<(), String> {
+    if crate::platform::portable() {
+        return Err(crate::platform::lacks("network namespaces"));
+    }
+    Ok(())
 }
 
 #[cfg(target_os = "linux")]
@@ -245,15 +260,15 @@ mod imp {
 #[cfg(not(target_os = "linux"))]
 mod imp {
     pub fn enter() -> Result<(), String> {
-        Err("network namespaces exist only on Linux".to_string())
+        Err(crate::platform::lacks("network namespaces"))
     }
 
     pub fn set_multicast_route(_present: bool) -> Result<(), String> {
-        Err("network namespaces exist only on Linux".to_string())
+        Err(crate::platform::lacks("network namespaces"))
     }
 
     pub fn isolate_thread() -> Result<super::ThreadNamespace, String> {
-        Err("network namespaces exist only on Linux".to_string())
+        Err(crate::platform::lacks("network namespaces"))
     }
 
     pub fn return_to(_previous: &std::fs::File) {}

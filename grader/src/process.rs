@@ -27,7 +27,7 @@ use crate::capture::Capture;
 use crate::contain::{self, Jail};
 use crate::deadline::poll_until;
 use crate::proctable;
-use crate::sandbox::{self, folder::Folder, seccomp};
+use crate::sandbox::{self, folder::Folder};
 use crate::transcript::Transcript;
 
 pub use crate::limits::Limits;
@@ -189,9 +189,11 @@ impl Process {
             .stderr(Stdio::piped())
             .process_group(0);
         if let Some(limits) = spec.limits {
-            // Without bubblewrap, the grader loads the seccomp filters itself.
-            let own_filters = match (&filters, seccomp::programs()) {
-                (None, Ok(programs)) => Some(programs),
+            // Without bubblewrap, the grader loads the seccomp filters itself (Linux;
+            // the portable mode has none).
+            #[cfg(target_os = "linux")]
+            let own_filters = match (&filters, crate::platform::portable(), sandbox::seccomp::programs()) {
+                (None, false, Ok(programs)) => Some(programs),
                 _ => None,
             };
             // SAFETY: between fork and exec only async-signal-safe calls are allowed;
@@ -204,12 +206,13 @@ impl Process {
                 let data = data_limit(&limits);
                 command.pre_exec(move || apply_limits(&limits, data));
                 command.pre_exec(jail.pre_exec());
+                #[cfg(target_os = "linux")]
                 if let Some(programs) = own_filters {
                     command.pre_exec(move || {
                         // The program dies with the thread of the grader that started it
                         // (bubblewrap's --die-with-parent does this inside the sandbox).
                         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-                        seccomp::apply(programs)
+                        sandbox::seccomp::apply(programs)
                     });
                 }
             }
@@ -375,11 +378,11 @@ impl Process {
     /// The live processes of its jail outside its process group.
     fn outside_group(&self) -> Vec<u32> {
         let group: Vec<u32> = self.jail.group_members(self.pid).into_iter().map(|m| m.pid).collect();
-        self.jail
-            .members()
+        let others: Vec<u32> = self.jail.members().into_iter().filter(|pid| !group.contains(pid)).collect();
+        proctable::states(&others)
             .into_iter()
-            .filter(|pid| !group.contains(pid))
-            .filter(|&pid| proctable::state_and_group(pid).is_some_and(|(state, _)| state != 'Z' && state != 'X'))
+            .filter(|&(_, state, _)| state != 'Z' && state != 'X')
+            .map(|(pid, _, _)| pid)
             .collect()
     }
 
@@ -568,10 +571,14 @@ fn unwrap_sandbox_status(status: ExitStatus) -> ExitStatus {
 /// Where no memory cgroup can be had, memory is limited with RLIMIT_DATA instead (the
 /// private writable memory of each process, which is what a runaway allocation grows):
 /// twice the cgroup's limit, since it counts what a runtime has reserved as well as
-/// what it uses (a JVM commits its initial heap at start).
+/// what it uses (a JVM commits its initial heap at start). In the portable mode eight
+/// times: there the limit stands in for a cgroup on every machine, and a server with a
+/// thread per client reserves a stack of 8 MiB per thread (256 clients: 2 GiB), which
+/// Linux counts in RLIMIT_DATA; a runaway allocation is still stopped.
 pub fn data_limit(limits: &Limits) -> Option<u64> {
     let memory = limits.memory?;
-    (!crate::sandbox::cgroup::hierarchies().limits_memory()).then(|| memory.saturating_mul(2))
+    let times = if crate::platform::portable() { 8 } else { 2 };
+    (!crate::sandbox::cgroup::hierarchies().limits_memory()).then(|| memory.saturating_mul(times))
 }
 
 fn apply_limits(limits: &Limits, data: Option<u64>) -> io::Result<()> {

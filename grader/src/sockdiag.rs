@@ -7,6 +7,10 @@
 //! polls. A sock_diag dump that asks for listening sockets only walks the listening
 //! table and nothing else. Where netlink is not available (no `tcp_diag`/`udp_diag` in
 //! the kernel, a seccomp filter), [`sockets`] says so and the caller reads /proc/net.
+//!
+//! Linux only: elsewhere, and in the portable mode, every function says "unsupported",
+//! and its callers do without (readiness then comes from `listening/portable.rs`).
+#![cfg_attr(not(target_os = "linux"), allow(dead_code, unused_imports))]
 
 use std::io;
 use std::mem::size_of;
@@ -125,7 +129,17 @@ fn listed(proto: Proto) -> io::Result<Vec<Listed>> {
 }
 
 /// Appends the sockets of one family whose state is in the bit set `states`.
+#[cfg(not(target_os = "linux"))]
+fn dump(_proto: Proto, _family: u8, _states: u32, _found: &mut Vec<Listed>) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "sock_diag is Linux's"))
+}
+
+/// Appends the sockets of one family whose state is in the bit set `states`.
+#[cfg(target_os = "linux")]
 fn dump(proto: Proto, family: u8, states: u32, found: &mut Vec<Listed>) -> io::Result<()> {
+    if crate::platform::portable() {
+        return Err(io::Error::new(io::ErrorKind::Unsupported, crate::platform::lacks("sock_diag")));
+    }
     let protocol = match proto {
         Proto::Tcp => libc::IPPROTO_TCP as u8,
         Proto::Udp => libc::IPPROTO_UDP as u8,

@@ -36,7 +36,8 @@ pub struct Hierarchies {
 /// This process's hierarchies, made on first use.
 pub fn hierarchies() -> &'static Hierarchies {
     static FOUND: OnceLock<Hierarchies> = OnceLock::new();
-    FOUND.get_or_init(|| find().unwrap_or_default())
+    // The portable mode has no cgroups: processes and memory are rlimits there.
+    FOUND.get_or_init(|| if crate::platform::portable() { None } else { find() }.unwrap_or_default())
 }
 
 impl Hierarchies {
@@ -57,6 +58,10 @@ impl Hierarchies {
                 format!("a {version} process limit; memory limited by RLIMIT_DATA (no memory cgroup here)")
             }
             (false, true) => format!("a {version} memory limit; processes by RLIMIT_NPROC (no pids cgroup here)"),
+            (false, false) if crate::platform::portable() => format!(
+                "{}: memory is limited by RLIMIT_DATA and processes by RLIMIT_NPROC",
+                crate::platform::lacks("cgroups")
+            ),
             (false, false) => {
                 "no cgroup is writable here: memory is limited by RLIMIT_DATA and processes by RLIMIT_NPROC".to_string()
             }

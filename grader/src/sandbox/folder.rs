@@ -84,6 +84,7 @@ impl Drop for Folder {
 /// Removes a folder made by [`Folder::create`] (for the interrupt handler, which has
 /// only its path): unmounted first where it is a mount.
 pub fn remove(path: &Path) {
+    #[cfg(target_os = "linux")]
     if capped() {
         if let Ok(c) = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()) {
             // SAFETY: umount2 with a valid C string; a path that is no mount point

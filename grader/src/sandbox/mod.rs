@@ -18,12 +18,13 @@
 //!   `/tmp`, so it cannot fill the disk;
 //! - its environment is an allow-list ([`environment`]): no token, no CI variable.
 //!
-//! Where a layer cannot be had (no `bwrap`, no user namespaces, not Linux), the
-//! program runs without it, and the report says so in one line: [`describe`].
+//! Where a layer cannot be had (no `bwrap`, no user namespaces, not Linux, the
+//! portable mode of platform.rs), the program runs without it, and the report says so in one line: [`describe`].
 //! `--require-sandbox` turns that into an error.
 
 pub mod cgroup;
 pub mod folder;
+#[cfg(target_os = "linux")]
 pub mod seccomp;
 pub mod view;
 
@@ -81,9 +82,15 @@ pub fn announced() -> Option<String> {
 /// compare, or to debug a program that behaves differently inside).
 const OFF_VAR: &str = "SOCKET_LABS_NO_SANDBOX";
 
+#[cfg(not(target_os = "linux"))]
 fn probe() -> Result<Sandbox, String> {
-    if !cfg!(target_os = "linux") {
-        return Err(format!("the sandbox needs Linux namespaces, and this is {}", std::env::consts::OS));
+    Err(crate::platform::lacks("sandbox: no bubblewrap, namespaces or seccomp"))
+}
+
+#[cfg(target_os = "linux")]
+fn probe() -> Result<Sandbox, String> {
+    if crate::platform::portable() {
+        return Err(crate::platform::lacks("sandbox: no bubblewrap, namespaces or seccomp"));
     }
     if std::env::var_os(OFF_VAR).is_some_and(|v| v != "0" && !v.is_empty()) {
         return Err(format!("{OFF_VAR} is set"));
