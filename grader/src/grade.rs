@@ -145,7 +145,8 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
         Track::Python if prebuilt.is_none() => played_by(&labs, &programs, &cmds),
         _ => Vec::new(),
     };
-    let limits = Limits::default().with(&args.limits);
+    // The course's limits first, then the command line's: the later wins.
+    let limits = Limits::default().with(&grading.limits).with(&args.limits);
     let env = Arc::new(Env { programs, timeouts, limits, require_sandbox: args.require_sandbox });
 
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1 << 48));

@@ -30,6 +30,8 @@ struct File {
     checks: BTreeMap<String, Rule>,
     #[serde(default)]
     gradescope: Gradescope,
+    /// The programs' resource limits, in `--limit` syntax: `"mem=1G,nproc=256"`.
+    limits: Option<String>,
 }
 
 /// The instructor's word on one check (`lab/slug`) or on every check of a lab (`lab/*`).
@@ -91,6 +93,8 @@ pub struct Grading {
     pub gradescope: Gradescope,
     /// Instructors may see hidden details (`--show-hidden`); the check is still marked.
     pub show_hidden: bool,
+    /// The course's limits (`limits = "mem=1G"`), under any `--limit` given.
+    pub limits: Vec<crate::limits::LimitArg>,
 }
 
 impl Grading {
@@ -129,7 +133,14 @@ impl Grading {
                 bail!("[checks] names {key:?}, which is no check id (`cargo grader list` shows them) nor LAB/*");
             }
         }
+        let limits = match &file.limits {
+            Some(text) => {
+                vec![crate::limits::parse_limit(text).map_err(|e| anyhow::anyhow!("limits = {text:?}: {e}"))?]
+            }
+            None => Vec::new(),
+        };
         Ok(Grading {
+            limits,
             track: file.track,
             min_score: file.min_score,
             min_percent: file.min_percent,
@@ -234,6 +245,10 @@ mod tests {
     #[test]
     fn a_course_sets_its_track() {
         assert_eq!(Grading::parse("track = \"python\"\n").unwrap().track, Some(Track::Python));
+        let course = Grading::parse("limits = \"mem=1G,nproc=256\"\n").unwrap();
+        let limits = crate::limits::Limits::default().with(&course.limits);
+        assert_eq!((limits.memory, limits.processes), (Some(1 << 30), 256));
+        assert!(format!("{:#}", Grading::parse("limits = \"ram=1G\"\n").unwrap_err()).contains("no limit \"ram\""));
         assert_eq!(Grading::parse("").unwrap().track, None);
     }
 
