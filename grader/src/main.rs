@@ -22,6 +22,7 @@ mod cputime;
 mod crowd;
 mod deadline;
 mod diagnose;
+mod dialogue;
 mod formats;
 mod fragment;
 mod framing;
@@ -31,6 +32,7 @@ mod grading;
 mod harness;
 mod human;
 mod inner;
+mod labdata;
 mod limits;
 mod list;
 mod listening;
@@ -51,6 +53,7 @@ mod rerender;
 mod rolemap;
 mod runner;
 mod sandbox;
+mod selftest;
 mod sharedbuild;
 mod sockdiag;
 mod timestamp;
@@ -79,6 +82,10 @@ struct Cli {
     /// The socket-labs workspace (default: found from the current directory).
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// A folder of labs written as data (each a folder with a lab.toml), or one lab's
+    /// folder, besides the workspace's `labs/*/lab.toml`. Repeatable.
+    #[arg(long = "labs", id = "lab_dirs", global = true, value_name = "DIR")]
+    labs: Vec<PathBuf>,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
@@ -108,6 +115,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Send text to a program (or, with --listen, play its peer) over TCP or UDP.
     Send(send::SendArgs),
+    /// Run a lab's declared mutants and say which check catches each.
+    Selftest(selftest::SelftestArgs),
     /// Write the course as a student gets it (no solutions/, no tests/) to a new folder.
     Template(template::TemplateArgs),
 }
@@ -144,6 +153,14 @@ fn main() -> ExitCode {
         eprintln!("grader: interrupted; every program it started has been stopped");
         std::process::exit(130);
     });
+    // The labs written as data; the child grader loads those its job names instead.
+    if !matches!(cli.command, Command::RunChecks { .. }) {
+        let root = workspace::find_root(cli.root.as_deref()).ok();
+        if let Err(e) = registry::init(root.as_deref(), &cli.labs) {
+            eprintln!("grader: error: {e:#}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
         Command::List(args) => list::run(&args),
         Command::Test(args) => grade::run(args, cli.root.as_deref()),
@@ -154,6 +171,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch::run(args, cli.root.as_deref()),
         Command::Explain(args) => explain::run(&args, cli.root.as_deref()),
         Command::Send(args) => send::run(&args),
+        Command::Selftest(args) => selftest::run(&args, cli.root.as_deref()),
         Command::Template(args) => template::run(&args, cli.root.as_deref()),
     };
     if process::interrupted() {
