@@ -438,7 +438,23 @@ fn grader_literals() -> Vec<String> {
             }
         }
     }
+    // Labs written as data print their lab.toml's texts (a step's `why`, its hints).
+    for lab in std::fs::read_dir(root().join("labs")).unwrap().flatten() {
+        if let Ok(text) = std::fs::read_to_string(lab.path().join("lab.toml")) {
+            let value: toml::Value = toml::from_str(&text).unwrap();
+            toml_strings(&value, &mut literals);
+        }
+    }
     literals
+}
+
+fn toml_strings(value: &toml::Value, out: &mut Vec<String>) {
+    match value {
+        toml::Value::String(s) => out.push(s.clone()),
+        toml::Value::Array(items) => items.iter().for_each(|v| toml_strings(v, out)),
+        toml::Value::Table(table) => table.values().for_each(|v| toml_strings(v, out)),
+        _ => {}
+    }
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -7,7 +7,8 @@ use std::fs;
 
 use socket_labs_tests::{assert_not_passed, checks, grade_json, root};
 
-const LABS: [&str; 9] = ["hello", "varsize", "date", "logging", "echo", "upper", "threaded", "calc", "board"];
+const LABS: [&str; 10] =
+    ["hello", "varsize", "date", "logging", "echo", "upper", "threaded", "calc", "board", "pinger"];
 
 /// The `.py` files of `labs/LAB/python` or `solutions/LAB/python`.
 fn python_files(top: &str, lab: &str) -> BTreeSet<String> {

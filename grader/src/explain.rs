@@ -28,7 +28,7 @@ use crate::grading::Grading;
 use crate::harness::{Env, Launcher};
 use crate::process::Limits;
 use crate::programs::{self, Source, Track};
-use crate::registry::{find_check, find_lab, Check, Lab, LABS};
+use crate::registry::{find_check, find_lab, labs, Check, Lab};
 use crate::report::{CheckReport, Status};
 use crate::runner::Planned;
 use crate::transcript::EventKind;
@@ -104,7 +104,7 @@ pub fn run(args: &ExplainArgs, root: Option<&Path>) -> Result<ExitCode> {
 /// The checks named on the command line, in registry order within each target.
 fn choose(args: &ExplainArgs) -> Result<Vec<(&'static Lab, &'static Check)>> {
     if args.all {
-        return Ok(LABS.iter().flat_map(|lab| lab.checks.iter().map(move |c| (*lab, c))).collect());
+        return Ok(labs().iter().flat_map(|lab| lab.checks.iter().map(move |c| (*lab, c))).collect());
     }
     if args.targets.is_empty() {
         bail!("name a check id (such as hello/server-replies; `cargo grader list` shows them all), a lab, or --all");
@@ -169,7 +169,7 @@ pub fn record(
     net: crate::inner::Net,
 ) -> Result<Recorded> {
     let plan = crate::grade::plan(&[], &[])?;
-    let labs: Vec<&'static Lab> = LABS.to_vec();
+    let labs: Vec<&'static Lab> = labs().to_vec();
     let mut progress =
         |what: &str| eprintln!("grader: {what} (the reference solutions, to record what each check does)");
     let mut programs =
@@ -483,7 +483,7 @@ mod tests {
     #[test]
     fn every_check_has_a_sentence_and_a_handout_entry() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace");
-        for lab in LABS {
+        for lab in labs() {
             let handout = std::fs::read_to_string(root.join(lab.handout())).expect("the handout");
             for check in lab.checks {
                 let id = lab.check_id(check);

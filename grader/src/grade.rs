@@ -17,7 +17,7 @@ use crate::listening;
 use crate::output::{self, CiFiles, FormatArg, HumanOptions, Plan};
 use crate::process::Limits;
 use crate::programs::{self, CmdOverride, Source, Track};
-use crate::registry::{find_check, find_lab, Lab, LABS};
+use crate::registry::{find_check, find_lab, labs, Lab};
 use crate::report::Report;
 use crate::runner::Planned;
 use crate::workspace::{find_root, workspace_track, GRADE, GRADER};
@@ -118,7 +118,7 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     }
 
     let cwd = std::env::current_dir()?;
-    let roles: Vec<&str> = LABS.iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
+    let roles: Vec<&str> = crate::registry::labs().iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
     let cmds = args.cmds.iter().map(|c| programs::parse_cmd(c, &cwd, &roles)).collect::<Result<Vec<_>>>()?;
     // A report file that cannot be written is found now, not after the whole run.
     let outputs = Plan::new(&args.formats, args.output.as_deref())?;
@@ -257,7 +257,7 @@ pub fn plan(lab_names: &[String], check_ids: &[String]) -> Result<Vec<Planned>> 
         wanted.push(id.clone());
         wanted.extend(check.after.iter().map(|slug| format!("{}/{slug}", lab.name)));
     }
-    let chosen: Vec<&'static Lab> = if labs.is_empty() { LABS.to_vec() } else { labs };
+    let chosen: Vec<&'static Lab> = if labs.is_empty() { crate::registry::labs().to_vec() } else { labs };
     Ok(chosen
         .iter()
         .flat_map(|lab| lab.checks.iter().map(move |check| Planned { lab, check }))
@@ -266,7 +266,7 @@ pub fn plan(lab_names: &[String], check_ids: &[String]) -> Result<Vec<Planned>> 
 }
 
 fn lab_list() -> String {
-    LABS.iter().map(|lab| lab.name).collect::<Vec<_>>().join(", ")
+    labs().iter().map(|lab| lab.name).collect::<Vec<_>>().join(", ")
 }
 
 /// Four checks per core, at most 16: a check mostly waits (for a reply, a timeout a

@@ -16,7 +16,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{find_check, LABS};
+use crate::registry::{find_check, labs};
 use crate::report::{Report, Status};
 
 /// The gradebook's schema version. 2: `labs[]` holds the class's `mean` and `median`
@@ -257,7 +257,7 @@ impl Gradebook {
         students.sort_by(|a, b| a.student.cmp(&b.student));
         let order = |id: &str| {
             let mut n = 0;
-            for lab in LABS {
+            for lab in labs() {
                 for check in lab.checks {
                     if lab.check_id(check) == id {
                         return n;
@@ -284,7 +284,7 @@ impl Gradebook {
             }
         }
         checks.sort_by_key(|c| order(&c.id));
-        let lab_order = |name: &str| LABS.iter().position(|l| l.name == name).unwrap_or(usize::MAX);
+        let lab_order = |name: &str| crate::registry::labs().iter().position(|l| l.name == name).unwrap_or(usize::MAX);
         labs.sort_by_key(|l| lab_order(&l.lab));
         let labs: Vec<LabStats> = labs
             .into_iter()

@@ -105,6 +105,8 @@ enum Message {
 #[derive(Serialize, Deserialize)]
 struct Job {
     checks: Vec<String>,
+    /// The folders of the labs written as data that the parent loaded.
+    lab_dirs: Vec<std::path::PathBuf>,
     programs: Vec<(String, Result<JobLauncher, Failure>)>,
     timeouts_ms: [u64; 5],
     limits: Limits,
@@ -238,6 +240,7 @@ fn job(plan: &[Planned], env: &Env, jobs: usize, seed: u64, scratch: &std::path:
     let ms = |d: Duration| d.as_millis() as u64;
     Job {
         checks: plan.iter().map(Planned::id).collect(),
+        lab_dirs: crate::registry::lab_dirs(),
         programs: env
             .programs
             .iter()
@@ -379,6 +382,7 @@ pub fn serve() -> Result<std::process::ExitCode> {
         }
         None => bail!("{COMMAND} is the grader's own; use `grader test`"),
     }
+    crate::registry::init_from(&job.lab_dirs)?;
     let mut plan = Vec::new();
     for id in &job.checks {
         let Some((lab, check)) = find_check(id) else { bail!("no check {id}") };

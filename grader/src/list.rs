@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 
-use crate::registry::LABS;
+use crate::registry::labs;
 
 #[derive(Args)]
 pub struct ListArgs {
@@ -19,7 +19,7 @@ pub struct ListArgs {
 pub fn run(args: &ListArgs) -> Result<ExitCode> {
     let mut out = anstream::stdout();
     if args.json {
-        let labs: Vec<_> = LABS
+        let labs: Vec<_> = crate::registry::labs()
             .iter()
             .map(|lab| {
                 json!({
@@ -38,7 +38,7 @@ pub fn run(args: &ListArgs) -> Result<ExitCode> {
         writeln!(out, "{}", serde_json::to_string_pretty(&labs)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    for lab in LABS {
+    for lab in labs() {
         writeln!(out, "{}: {} ({} points, handout {})", lab.name, lab.title, lab.max_points(), lab.handout())?;
         let roles: Vec<String> = lab.roles.iter().map(|r| format!("{} (port {})", r.name, r.default_port)).collect();
         writeln!(out, "  programs: {}", roles.join(", "))?;

@@ -36,6 +36,8 @@ mod deadline;
 #[cfg(unix)]
 mod diagnose;
 #[cfg(unix)]
+mod dialogue;
+#[cfg(unix)]
 mod formats;
 #[cfg(unix)]
 mod fragment;
@@ -53,6 +55,8 @@ mod harness;
 mod human;
 #[cfg(unix)]
 mod inner;
+#[cfg(unix)]
+mod labdata;
 #[cfg(unix)]
 mod limits;
 #[cfg(unix)]
@@ -95,6 +99,8 @@ mod rolemap;
 mod runner;
 #[cfg(unix)]
 mod sandbox;
+#[cfg(unix)]
+mod selftest;
 #[cfg(unix)]
 mod sharedbuild;
 #[cfg(unix)]
@@ -148,6 +154,10 @@ struct Cli {
     /// The socket-labs workspace (default: found from the current directory).
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// A folder of labs written as data (each a folder with a lab.toml), or one lab's
+    /// folder, besides the workspace's `labs/*/lab.toml`. Repeatable.
+    #[arg(long = "labs", id = "lab_dirs", global = true, value_name = "DIR")]
+    labs: Vec<PathBuf>,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
@@ -178,6 +188,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Send text to a program (or, with --listen, play its peer) over TCP or UDP.
     Send(send::SendArgs),
+    /// Run a lab's declared mutants and say which check catches each.
+    Selftest(selftest::SelftestArgs),
     /// Write the course as a student gets it (no solutions/, no tests/) to a new folder.
     Template(template::TemplateArgs),
 }
@@ -216,6 +228,14 @@ fn main() -> ExitCode {
         eprintln!("grader: interrupted; every program it started has been stopped");
         std::process::exit(130);
     });
+    // The labs written as data; the child grader loads those its job names instead.
+    if !matches!(cli.command, Command::RunChecks { .. }) {
+        let root = workspace::find_root(cli.root.as_deref()).ok();
+        if let Err(e) = registry::init(root.as_deref(), &cli.labs) {
+            eprintln!("grader: error: {e:#}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
         Command::List(args) => list::run(&args),
         Command::Test(args) => grade::run(args, cli.root.as_deref()),
@@ -226,6 +246,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch::run(args, cli.root.as_deref()),
         Command::Explain(args) => explain::run(&args, cli.root.as_deref()),
         Command::Send(args) => send::run(&args),
+        Command::Selftest(args) => selftest::run(&args, cli.root.as_deref()),
         Command::Template(args) => template::run(&args, cli.root.as_deref()),
     };
     if process::interrupted() {

@@ -1,7 +1,13 @@
-//! Every lab, its roles and its checks. Adding a lab is: `labs/NAME`,
-//! `solutions/NAME`, `docs/labs/NAME.md`, `checks/NAME.rs`, and one line in [`LABS`].
+//! Every lab, its roles and its checks. A lab is either data, a folder with a
+//! `lab.toml` (labdata.rs: `labs/NAME/lab.toml` in the workspace, or any `--labs DIR`),
+//! or Rust: `checks/NAME.rs` and one line in [`NATIVE`]. Either way it has `labs/NAME`,
+//! `solutions/NAME` and `docs/labs/NAME.md`.
 
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
+
+use anyhow::Result;
 
 use crate::checks;
 use crate::harness::Harness;
@@ -14,12 +20,34 @@ pub struct Lab {
     pub title: &'static str,
     pub roles: &'static [Role],
     pub checks: &'static [Check],
+    /// The folder of its `lab.toml`, for a lab written as data.
+    pub home: Option<&'static Path>,
+    /// The mutants `grader selftest` runs (declared in lab.toml).
+    pub mutants: &'static [Mutant],
 }
 
 /// A program of the contract, such as `hello-server`.
 pub struct Role {
     pub name: &'static str,
     pub default_port: u16,
+    /// Its file on the Python track, for a lab written as data (else [`PYTHON_FILES`]).
+    pub python: Option<&'static str>,
+}
+
+/// A wrong program a lab declares for `grader selftest`: the reference of `role` run
+/// with `--bug BUG` (or `cmd` as it is), and the checks that must fail for it, exactly.
+pub struct Mutant {
+    pub role: &'static str,
+    pub bug: Option<&'static str>,
+    pub cmd: Option<&'static str>,
+    pub fails: &'static [&'static str],
+}
+
+/// How a check runs: a Rust function, or a dialogue from a lab.toml (dialogue.rs).
+#[derive(Clone, Copy)]
+pub enum Run {
+    Native(fn(&mut Harness) -> CheckResult),
+    Dialogue(&'static crate::dialogue::Script),
 }
 
 /// One check: a sentence that the student reads, points, and the function that
@@ -31,7 +59,7 @@ pub struct Check {
     /// What a passing program does, as one sentence.
     pub name: &'static str,
     pub points: u32,
-    pub run: fn(&mut Harness) -> CheckResult,
+    pub run: Run,
     pub after: &'static [&'static str],
     /// How long the contract makes a correct program keep this check waiting, at
     /// least (a UDP client's retries: 4 tries 1 s apart are 4 s). The runner starts
@@ -47,18 +75,89 @@ impl Check {
     }
 }
 
-/// Every lab, in the order students meet them.
-pub static LABS: &[&Lab] = &[
+/// The labs written in Rust.
+pub static NATIVE: &[&Lab] = &[
     &checks::hello::LAB,
     &checks::varsize::LAB,
     &checks::date::LAB,
     &checks::logging::LAB,
-    &checks::echo::LAB,
     &checks::upper::LAB,
     &checks::threaded::LAB,
     &checks::calc::LAB,
     &checks::board::LAB,
 ];
+
+/// The order students meet the course's labs in; any other lab comes after them, in
+/// the order it was found.
+const ORDER: &[&str] = &["hello", "varsize", "date", "logging", "echo", "upper", "threaded", "calc", "board"];
+
+static LABS: OnceLock<&'static [&'static Lab]> = OnceLock::new();
+static DIRS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+
+/// Loads the labs written as data: those built into the grader, then every
+/// `labs/*/lab.toml` of `root`, then every lab of each `--labs DIR` (a later lab of the
+/// same name replaces an earlier one). Called once, at start; later calls change
+/// nothing. The loaded labs live as long as the process (a leak bounded by the size of
+/// the lab files, made once).
+pub fn init(root: Option<&Path>, extra: &[PathBuf]) -> Result<()> {
+    if LABS.get().is_some() {
+        return Ok(());
+    }
+    let mut dirs = Vec::new();
+    if let Some(root) = root {
+        dirs.extend(crate::labdata::find(&root.join("labs")));
+    }
+    for dir in extra {
+        if dir.join(crate::labdata::FILE).is_file() {
+            dirs.push(dir.clone());
+        } else if dir.is_dir() {
+            dirs.extend(crate::labdata::find(dir));
+        } else {
+            anyhow::bail!("--labs {}: no such folder", dir.display());
+        }
+    }
+    init_from(&dirs)
+}
+
+/// [`init`] from the lab folders found already (the child grader gets them in its job).
+pub fn init_from(dirs: &[PathBuf]) -> Result<()> {
+    let all = gather(dirs)?;
+    let _ = DIRS.set(dirs.to_vec());
+    let _ = LABS.set(all);
+    Ok(())
+}
+
+fn gather(dirs: &[PathBuf]) -> Result<&'static [&'static Lab]> {
+    let mut all: Vec<&'static Lab> = NATIVE.to_vec();
+    let mut add = |lab: &'static Lab| match all.iter().position(|l| l.name == lab.name) {
+        Some(i) => all[i] = lab,
+        None => all.push(lab),
+    };
+    for lab in crate::labdata::builtin()? {
+        add(lab);
+    }
+    for dir in dirs {
+        add(crate::labdata::load(dir)?);
+    }
+    let rank = |lab: &&Lab| ORDER.iter().position(|n| *n == lab.name).unwrap_or(ORDER.len());
+    all.sort_by_key(rank);
+    Ok(Box::leak(all.into_boxed_slice()))
+}
+
+/// Every lab, in the order students meet them.
+/// Before [`init`] (finding the workspace needs the labs' names): the built-in labs.
+pub fn labs() -> &'static [&'static Lab] {
+    static BUILTIN: OnceLock<&'static [&'static Lab]> = OnceLock::new();
+    match LABS.get() {
+        Some(labs) => labs,
+        None => BUILTIN.get_or_init(|| gather(&[]).expect("the grader's own lab files are valid")),
+    }
+}
+
+/// The lab folders loaded besides the built-in labs.
+pub fn lab_dirs() -> Vec<PathBuf> {
+    DIRS.get().cloned().unwrap_or_default()
+}
 
 impl Lab {
     /// The Cargo package of the student's programs.
@@ -73,8 +172,21 @@ impl Lab {
 
     /// The folder of the lab's Python files under `labs/` or `solutions/`, relative to
     /// the workspace root: `labs/hello/python`.
+    /// A lab of a `--labs DIR` outside the workspace's labs/.
+    pub fn is_external(&self) -> bool {
+        self.home.is_some_and(|home| !home.ends_with(format!("labs/{}", self.name)))
+    }
+
     pub fn python_dir(&self, top: &str) -> String {
-        format!("{top}/{}/python", self.name)
+        match self.home {
+            // A lab of a `--labs DIR` outside the workspace: its Python files are in
+            // its own folder (`python/`, and `solution/python/` for the reference).
+            Some(home) if self.is_external() => {
+                let sub = if top == "solutions" { "solution/python" } else { "python" };
+                home.join(sub).to_string_lossy().into_owned()
+            }
+            _ => format!("{top}/{}/python", self.name),
+        }
     }
 
     /// The handout, relative to the workspace root.
@@ -122,7 +234,8 @@ pub static PYTHON_FILES: &[(&str, &str)] = &[
 
 /// The Python file of `role` (see [`PYTHON_FILES`]).
 pub fn python_file(role: &str) -> Option<&'static str> {
-    PYTHON_FILES.iter().find(|(r, _)| *r == role).map(|(_, file)| *file)
+    let declared = labs().iter().flat_map(|lab| lab.roles).find(|r| r.name == role).and_then(|r| r.python);
+    declared.or_else(|| PYTHON_FILES.iter().find(|(r, _)| *r == role).map(|(_, file)| *file))
 }
 
 /// The binary that plays `role` in the reference solution. Solutions' binaries carry
@@ -132,7 +245,7 @@ pub fn solution_binary(role: &str) -> String {
 }
 
 pub fn find_lab(name: &str) -> Option<&'static Lab> {
-    LABS.iter().copied().find(|lab| lab.name == name)
+    labs().iter().copied().find(|lab| lab.name == name)
 }
 
 /// The lab and check of an id such as `hello/server-replies`.
@@ -149,7 +262,7 @@ mod tests {
 
     #[test]
     fn every_role_has_one_python_file() {
-        let roles: Vec<&str> = LABS.iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
+        let roles: Vec<&str> = labs().iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
         for role in &roles {
             assert!(python_file(role).is_some(), "{role} has no Python file");
         }
@@ -163,7 +276,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_prerequisites_exist() {
         let mut ids = HashSet::new();
-        for lab in LABS {
+        for lab in labs() {
             for check in lab.checks {
                 assert!(ids.insert(lab.check_id(check)), "duplicate id {}", lab.check_id(check));
                 assert!(!check.name.is_empty() && check.points > 0, "{}", check.slug);

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::harness::Launcher;
 use crate::outcome::{Failure, FailureKind};
 use crate::programs;
-use crate::registry::{Lab, LABS};
+use crate::registry::{labs, Lab};
 
 /// A loaded mapping.
 #[derive(Debug)]
@@ -46,7 +46,7 @@ impl RoleMap {
 
     pub fn parse(text: &str, file: &str) -> Result<RoleMap> {
         let table: BTreeMap<String, Commands> = toml::from_str(text)?;
-        let known: Vec<&str> = LABS.iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
+        let known: Vec<&str> = labs().iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
         let mut roles = BTreeMap::new();
         for (role, commands) in table {
             if !known.contains(&role.as_str()) {
@@ -72,7 +72,7 @@ impl RoleMap {
     /// submission (`FILE`), run with python3.
     pub fn python() -> RoleMap {
         let mut roles = BTreeMap::new();
-        for lab in LABS {
+        for lab in labs() {
             for role in lab.roles {
                 let file = crate::registry::python_file(role.name).expect("every role has a Python file");
                 let commands = vec![format!("python3 {}/{file}", lab.python_dir("labs")), format!("python3 {file}")];
@@ -89,7 +89,7 @@ impl RoleMap {
 
     /// The labs every role of which has a command.
     pub fn complete_labs(&self) -> Vec<&'static Lab> {
-        LABS.iter().copied().filter(|lab| self.missing(lab).is_empty()).collect()
+        labs().iter().copied().filter(|lab| self.missing(lab).is_empty()).collect()
     }
 
     /// The program of `role` in the submission at `dir`, with the command as the
@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn the_python_track_finds_a_checkout_or_loose_files() {
         let map = RoleMap::python();
-        assert_eq!(map.complete_labs().len(), LABS.len());
+        assert_eq!(map.complete_labs().len(), labs().len());
         let loose = dir_with(&["DateServer.py"]);
         let (launcher, command) = map.launcher("date-server", loose.path());
         if which::which("python3").is_ok() {

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use crate::harness::{Env, Harness};
 use crate::outcome::Failure;
-use crate::registry::{Check, Lab};
+use crate::registry::{Check, Lab, Run};
 use crate::report::{CheckReport, Status};
 
 /// One check chosen for this run.
@@ -123,7 +123,11 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
     let mut harness = Harness::new(env, check_seed(seed, &id));
     // A panic in a check is a bug of the grader; it must not take the run down, and it
     // is reported as the grader's error, not as the student's failure.
-    let outcome = catch_unwind(AssertUnwindSafe(|| (planned.check.run)(&mut harness))).unwrap_or_else(|panic| {
+    let outcome = catch_unwind(AssertUnwindSafe(|| match planned.check.run {
+        Run::Native(run) => run(&mut harness),
+        Run::Dialogue(script) => crate::dialogue::run(script, &mut harness),
+    }))
+    .unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())

@@ -17,7 +17,7 @@ use crate::deadline::Timeouts;
 use crate::explain::{self, RECORDED};
 use crate::grading::{Grading, DEFAULT_FILE};
 use crate::programs::Track;
-use crate::registry::LABS;
+use crate::registry::labs;
 use crate::workspace::find_root;
 
 /// The student's README, kept with the course's other templates.
@@ -74,10 +74,18 @@ pub fn run(args: &TemplateArgs, root: Option<&Path>) -> Result<ExitCode> {
             copy(&from, &dest.join(path))?;
         }
     }
-    for lab in LABS {
+    // A lab of --labs DIR is the instructor's own, not the course's.
+    for lab in labs().iter().filter(|lab| !lab.is_external()) {
         match track {
             Track::Rust => copy(&root.join("labs").join(lab.name), &dest.join("labs").join(lab.name))?,
-            Track::Python => copy(&root.join(lab.python_dir("labs")), &dest.join(lab.python_dir("labs")))?,
+            Track::Python => {
+                copy(&root.join(lab.python_dir("labs")), &dest.join(lab.python_dir("labs")))?;
+                // A lab written as data is graded from its lab.toml.
+                let file = Path::new("labs").join(lab.name).join(crate::labdata::FILE);
+                if root.join(&file).is_file() {
+                    copy(&root.join(&file), &dest.join(&file))?;
+                }
+            }
         }
     }
     // Labs outside the registry (calc-gui, a window the grader does not grade) are

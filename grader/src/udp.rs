@@ -115,6 +115,11 @@ impl UdpServer {
     pub fn expect_alive(&self, when: &str) -> Result<(), Failure> {
         self.server.expect_alive(when)
     }
+
+    /// [`Server::expect_alive_for`] for a UDP server.
+    pub fn expect_alive_for(&self, window: Duration, when: &str) -> Result<(), Failure> {
+        self.server.expect_alive_for(window, when)
+    }
 }
 
 /// A UDP socket of the grader's, talking to one program: every send is one datagram,

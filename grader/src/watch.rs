@@ -28,7 +28,7 @@ use crate::harness::Env;
 use crate::human::Human;
 use crate::process::Limits;
 use crate::programs::{self, Source, Track};
-use crate::registry::{find_lab, Lab, LABS};
+use crate::registry::{find_lab, labs, Lab};
 use crate::report::{Report, Status};
 use crate::workspace::find_root;
 
@@ -80,7 +80,7 @@ pub struct WatchArgs {
 pub fn run(args: WatchArgs, root: Option<&Path>) -> Result<ExitCode> {
     let root = find_root(root)?;
     let Some(lab) = find_lab(&args.lab) else {
-        let names: Vec<&str> = LABS.iter().map(|l| l.name).collect();
+        let names: Vec<&str> = labs().iter().map(|l| l.name).collect();
         bail!("there is no lab {:?}; labs are: {}", args.lab, names.join(", "));
     };
     let plan = crate::grade::plan(&[lab.name.to_string()], &args.checks)?;

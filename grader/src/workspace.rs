@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 
 use crate::programs::Track;
-use crate::registry::LABS;
+use crate::registry::labs;
 
 /// How a student runs `grader test` here, for the commands the grader suggests: through
 /// cargo's alias in a clone, or the installed command of the Python wheel.
@@ -73,7 +73,7 @@ fn is_root(dir: &Path) -> bool {
 /// Whether some lab of the registry has its Python files under `dir`, as the skeletons
 /// (labs/LAB/python) or the references (solutions/LAB/python).
 fn has_python_labs(dir: &Path) -> bool {
-    LABS.iter().any(|lab| ["labs", "solutions"].iter().any(|top| dir.join(lab.python_dir(top)).is_dir()))
+    labs().iter().any(|lab| ["labs", "solutions"].iter().any(|top| dir.join(lab.python_dir(top)).is_dir()))
 }
 
 #[cfg(test)]

@@ -24,12 +24,14 @@ use crate::registry::{Check, Lab, Role};
 use crate::transcript::escape;
 
 pub const LAB: Lab = Lab {
+    home: None,
+    mutants: &[],
     name: "board",
     title: "Multicast message board (Assignment 3, item 4)",
     roles: &[
-        Role { name: "board-server", default_port: 10000 },
-        Role { name: "board-pub", default_port: 10000 },
-        Role { name: "board-sub", default_port: 10000 },
+        Role { name: "board-server", default_port: 10000, python: None },
+        Role { name: "board-pub", default_port: 10000, python: None },
+        Role { name: "board-sub", default_port: 10000, python: None },
     ],
     checks: &[
         check(
@@ -165,7 +167,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::registry::Run::Native(run), after: &[], waits: Duration::ZERO }
 }
 
 /// How long the grader watches for something that must not happen (a duplicate, a

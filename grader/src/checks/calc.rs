@@ -19,9 +19,14 @@ use crate::transcript::escape;
 use crate::udp::{self, Datagram, ScriptedUdpServer, UdpConn};
 
 pub const LAB: Lab = Lab {
+    home: None,
+    mutants: &[],
     name: "calc",
     title: "Calculate servers over TCP and UDP, and their clients (Assignment 3)",
-    roles: &[Role { name: "calc-server", default_port: 50007 }, Role { name: "calc-client", default_port: 50007 }],
+    roles: &[
+        Role { name: "calc-server", default_port: 50007, python: None },
+        Role { name: "calc-client", default_port: 50007, python: None },
+    ],
     checks: &[
         check("tcp-operators", "calc-server computes + - * / % ^ on integers, replying integers", 2, tcp_operators),
         check("tcp-decimals", "calc-server computes with decimals and replies decimals: / 7 2 is 3.5", 2, tcp_decimals),
@@ -129,7 +134,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::registry::Run::Native(run), after: &[], waits: Duration::ZERO }
 }
 
 // ---- What a reply must be ----------------------------------------------------------

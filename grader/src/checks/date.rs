@@ -15,9 +15,14 @@ use crate::timestamp::{self, ask_time, reply_hints, TimeReply};
 use crate::transcript::escape;
 
 pub const LAB: Lab = Lab {
+    home: None,
+    mutants: &[],
     name: "date",
     title: "What time is it? (Lab 3, exercises 1 and 2: DateServer, DateClient)",
-    roles: &[Role { name: "date-server", default_port: 6015 }, Role { name: "date-client", default_port: 6015 }],
+    roles: &[
+        Role { name: "date-server", default_port: 6015, python: None },
+        Role { name: "date-client", default_port: 6015, python: None },
+    ],
     checks: &[
         check("server-rfc3339", "date-server replies one line of RFC 3339 with seconds", 2, server_rfc3339),
         check(
@@ -69,7 +74,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::registry::Run::Native(run), after: &[], waits: Duration::ZERO }
 }
 
 /// What the date client sends; the server answers any line alike.

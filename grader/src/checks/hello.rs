@@ -15,13 +15,15 @@ use crate::registry::{Check, Lab, Role};
 use crate::transcript::escape;
 
 pub const LAB: Lab = Lab {
+    home: None,
+    mutants: &[],
     name: "hello",
     title: "Hello World (Lab 1, exercises 1 to 4)",
     roles: &[
-        Role { name: "hello-server", default_port: 65432 },
-        Role { name: "hello-client", default_port: 65432 },
-        Role { name: "sum-server", default_port: 65433 },
-        Role { name: "sum-client", default_port: 65433 },
+        Role { name: "hello-server", default_port: 65432, python: None },
+        Role { name: "hello-client", default_port: 65432, python: None },
+        Role { name: "sum-server", default_port: 65433, python: None },
+        Role { name: "sum-client", default_port: 65433, python: None },
     ],
     checks: &[
         check(
@@ -95,7 +97,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::registry::Run::Native(run), after: &[], waits: Duration::ZERO }
 }
 
 /// The hello server's reply to `data`.

@@ -16,13 +16,15 @@ use crate::transcript::escape;
 use crate::udp;
 
 pub const LAB: Lab = Lab {
+    home: None,
+    mutants: &[],
     name: "upper",
     title: "Uppercase over TCP and UDP (Kurose and Ross, port 12000)",
     roles: &[
-        Role { name: "tcp-upper-server", default_port: 12000 },
-        Role { name: "udp-upper-server", default_port: 12000 },
-        Role { name: "tcp-upper-client", default_port: 12000 },
-        Role { name: "udp-upper-client", default_port: 12000 },
+        Role { name: "tcp-upper-server", default_port: 12000, python: None },
+        Role { name: "udp-upper-server", default_port: 12000, python: None },
+        Role { name: "tcp-upper-client", default_port: 12000, python: None },
+        Role { name: "udp-upper-client", default_port: 12000, python: None },
     ],
     checks: &[
         check(
@@ -126,7 +128,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::registry::Run::Native(run), after: &[], waits: Duration::ZERO }
 }
 
 /// Lowercase words for sentences a check picks with its seed.

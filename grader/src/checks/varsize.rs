@@ -19,11 +19,13 @@ use crate::registry::{Check, Lab, Role};
 use crate::transcript::{escape, escape_limited};
 
 pub const LAB: Lab = Lab {
+    home: None,
+    mutants: &[],
     name: "varsize",
     title: "Messages of any size (Lab 1, exercise 5)",
     roles: &[
-        Role { name: "varsize-server", default_port: 65434 },
-        Role { name: "varsize-client", default_port: 65434 },
+        Role { name: "varsize-server", default_port: 65434, python: None },
+        Role { name: "varsize-client", default_port: 65434, python: None },
     ],
     checks: &[
         check("server-short", "varsize-server echoes a short message and its <EOF>", 2, server_short),
@@ -117,7 +119,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run, after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::registry::Run::Native(run), after: &[], waits: Duration::ZERO }
 }
 
 // The usual mistakes, named for the student.
