@@ -253,11 +253,15 @@ fn template_files_page() -> String {
             _ if text.starts_with("#!") => "sh",
             _ => "text",
         };
-        out.push_str(&format!("\n### {file}\n\n```{language}\n{}", text));
+        // A fence longer than any run of backticks in the file (a README holds fences of
+        // its own, which would otherwise end this block and make its links live).
+        let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+        let fence = "`".repeat(longest.max(2) + 1);
+        out.push_str(&format!("\n### {file}\n\n{fence}{language}\n{}", text));
         if !text.ends_with('\n') {
             out.push('\n');
         }
-        out.push_str("```\n");
+        out.push_str(&format!("{fence}\n"));
     }
     out
 }
