@@ -165,8 +165,8 @@ fn echo(c: &mut Conn, framing: Framing, payloads: &[Payload], how: &Fragments, w
     c.exchange(&stream, how, &stream, within)
         .map(|_| ())
         .map_err(replied_early)
-        .map_err(token_missing)
         .map_err(|f| skipped_empty(f, payloads))
+        .map_err(token_missing)
 }
 
 /// A reply that stopped where an `<EOF>` was due, after all of its message: the
@@ -184,11 +184,18 @@ fn token_missing(mut failure: Failure) -> Failure {
 }
 
 /// A reply that goes wrong right at an empty message (its `<EOF>`, or its length
-/// prefix): the server skipped it, whatever the check.
+/// prefix): the server skipped it, whatever the check. Wherever the empty message is:
+/// as the last one, skipping it leaves the reply waiting for its `<EOF>` (a timeout),
+/// elsewhere the next message's bytes come where its `<EOF>` was due (a mismatch).
 fn skipped_empty(mut failure: Failure, payloads: &[Payload]) -> Failure {
-    let at_empty =
-        |(i, p): (usize, &Payload)| p.len() == 0 && failure.summary.contains(&format!("message {} (", i + 1));
-    if failure.kind == Mismatch && failure.hint.is_none() && payloads.iter().enumerate().any(at_empty) {
+    let names = |i: usize| {
+        let whole = format!("message {} (", i + 1);
+        let token = format!("<EOF> after message {} (", i + 1);
+        failure.summary.contains(&whole) || failure.details.iter().any(|d| d.contains(&token))
+    };
+    let at_empty = |(i, p): (usize, &Payload)| p.len() == 0 && names(i);
+    let wrong = matches!(failure.kind, Mismatch | Timeout);
+    if wrong && failure.hint.is_none() && payloads.iter().enumerate().any(at_empty) {
         failure.hint = Some(EMPTY.to_string());
     }
     failure
