@@ -66,7 +66,7 @@ pub struct TestArgs {
     /// Seed for the checks' random choices; printed on failure to repeat a run.
     #[arg(long)]
     seed: Option<u64>,
-    /// How many checks run at once (default: four per core, at most 16).
+    /// How many checks run at once (default: six per core, at most 24).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     jobs: Option<u16>,
     /// Multiply every deadline, for a slow or loaded machine.
@@ -269,13 +269,15 @@ fn lab_list() -> String {
     labs().iter().map(|lab| lab.name).collect::<Vec<_>>().join(", ")
 }
 
-/// Four checks per core, at most 16: a check mostly waits (for a reply, a timeout a
-/// correct program must sit out, a process to exit) and uses little CPU, 15 ms on
-/// average for the reference solutions, so more at once shortens the run while the
-/// cores stay far from busy (measured in docs/benchmarks.md).
+/// Six checks per core, at most 24: a check mostly waits (for a reply, a timeout a
+/// correct program must sit out, a process to exit, its sandbox to be set up and torn
+/// down: 7.5 ms of wall time per program for 1.7 ms of CPU) and uses little CPU, 15 ms
+/// on average for the reference solutions, so more at once shortens the run while the
+/// cores stay far from busy (measured in docs/benchmarks.md and docs/trust.md: with
+/// the sandbox, 12 at once on 2 cores run the solutions as fast as 8 did without it).
 pub fn default_jobs() -> usize {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    (cores * 4).clamp(4, 16)
+    (cores * 6).clamp(4, 24)
 }
 
 fn cmds_as_given(cmds: &[String]) -> Vec<String> {
