@@ -63,16 +63,7 @@ fn grade_with(limits: &str, role: &str, check: &str, file: &str, extra: &[&str])
 
 /// No process whose command line holds `mark` (see [`marker`]).
 fn assert_no_process_runs(mark: &str) {
-    let alive: Vec<String> = std::fs::read_dir("/proc")
-        .map(|dir| {
-            dir.flatten()
-                .filter(|e| e.file_name().to_str().is_some_and(|n| n.parse::<u32>().is_ok()))
-                .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-                .filter(|c| c.contains(mark))
-                .collect()
-        })
-        .unwrap_or_default();
+    let alive = socket_labs_tests::processes_with(mark);
     assert!(alive.is_empty(), "processes of the run are still alive: {alive:?}");
 }
 

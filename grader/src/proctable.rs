@@ -237,13 +237,7 @@ mod tests {
     }
 
     fn poll(f: impl Fn() -> Vec<u32>) -> Vec<u32> {
-        for _ in 0..50 {
-            let found = f();
-            if !found.is_empty() {
-                return found;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        Vec::new()
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        crate::deadline::poll_until(deadline, || Some(f()).filter(|found| !found.is_empty())).unwrap_or_default()
     }
 }

@@ -98,7 +98,7 @@ fn probe() -> Result<Sandbox, String> {
     let bwrap = which::which("bwrap").map_err(|_| {
         "bubblewrap (bwrap) is not installed (apt-get install bubblewrap, dnf install bubblewrap)".to_string()
     })?;
-    let setpriv = if is_root() {
+    let setpriv = if crate::contain::is_root() {
         Some(
             which::which("setpriv")
                 .map_err(|_| "the grader runs as root and setpriv (util-linux) is missing".to_string())?,
@@ -111,11 +111,6 @@ fn probe() -> Result<Sandbox, String> {
     let sandbox = Sandbox { bwrap, setpriv, filters };
     sandbox.try_once()?;
     Ok(sandbox)
-}
-
-fn is_root() -> bool {
-    // SAFETY: no arguments, cannot fail.
-    unsafe { libc::geteuid() == 0 }
 }
 
 /// The seccomp filters handed to bubblewrap: the read ends of their pipes, to be
@@ -175,7 +170,7 @@ pub struct Place<'a> {
 /// The owner of a program's folders: the uid programs run as when the grader is root
 /// and sandboxes them; else the grader's own user (`None`: no change).
 pub fn owner() -> Option<u32> {
-    (is_root() && get().is_ok()).then_some(UNPRIVILEGED)
+    (crate::contain::is_root() && get().is_ok()).then_some(UNPRIVILEGED)
 }
 
 impl Sandbox {
