@@ -30,21 +30,21 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
-use crate::deadline::poll_until;
-use crate::gradebook::{write_atomic, Entry, Gradebook, LabScore, Outcome};
 use crate::grading::Grading;
 use crate::inner::Net;
-use crate::outcome::FailureKind;
 use crate::prebuilt::{Program, Programs};
-use crate::process::{describe_exit, Process, Spec, Watch, WorkDir};
 use crate::programs::Track;
-use crate::registry::Lab;
-use crate::report::{CheckReport, Report, Status};
 use crate::rolemap::RoleMap;
 use crate::runner::Planned;
 use crate::sharedbuild::{SharedBuild, TimedOut};
-use crate::transcript::Transcript;
 use crate::workspace::find_root;
+use harness::deadline::poll_until;
+use harness::outcome::FailureKind;
+use harness::process::{describe_exit, Process, Spec, Watch, WorkDir};
+use harness::transcript::Transcript;
+use labs::registry::Lab;
+use report::gradebook::{write_atomic, Entry, Gradebook, LabScore, Outcome};
+use report::{CheckReport, Report, Status};
 
 #[derive(Args)]
 pub struct BatchArgs {
@@ -121,7 +121,7 @@ pub struct BatchArgs {
 }
 
 fn check_limit(text: &str) -> Result<String, String> {
-    crate::limits::parse_limit(text).map(|_| text.to_string())
+    harness::limits::parse_limit(text).map(|_| text.to_string())
 }
 
 /// How long a child grader has, after SIGTERM, to stop its programs and exit.
@@ -204,7 +204,7 @@ pub fn run(args: BatchArgs, root: Option<&Path>) -> Result<ExitCode> {
     }
     // A class's code is untrusted: found out now, not once per student.
     if !args.allow_unsandboxed {
-        if let Err(reason) = crate::sandbox::get() {
+        if let Err(reason) = harness::sandbox::get() {
             bail!(
                 "the submissions cannot be sandboxed here ({reason}); grade on a machine with bubblewrap and user namespaces, or pass --allow-unsandboxed for code you trust"
             );
@@ -360,14 +360,14 @@ pub fn run(args: BatchArgs, root: Option<&Path>) -> Result<ExitCode> {
         }
     });
     progress.clear();
-    if STOPPING.load(Ordering::SeqCst) || crate::process::interrupted() {
+    if STOPPING.load(Ordering::SeqCst) || harness::process::interrupted() {
         return Ok(ExitCode::from(130));
     }
     let _ = std::fs::remove_dir_all(out.join(".work"));
 
     let entries: Vec<Entry> = finished.into_values().collect();
     let errors = entries.iter().filter(|e| e.outcome == Outcome::Error).count();
-    let gradebook = Gradebook::new(entries);
+    let gradebook = Gradebook::new(entries, &crate::gradebook::catalog());
     gradebook.write(&out)?;
     print!("{}", gradebook.summary_text());
     println!(
@@ -790,7 +790,7 @@ pub fn stop_children() {
 fn stop_orphans() {
     let own_group = nix::unistd::getpgrp();
     poll_until(Instant::now() + Duration::from_secs(5), || {
-        let orphans = crate::contain::orphans();
+        let orphans = harness::reaper::orphans();
         for pid in &orphans {
             let pid = nix::unistd::Pid::from_raw(*pid as i32);
             if let Ok(group) = nix::unistd::getpgid(Some(pid)) {
@@ -800,7 +800,7 @@ fn stop_orphans() {
             }
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         }
-        crate::contain::reap_orphans();
+        harness::reaper::reap_orphans();
         orphans.is_empty().then_some(())
     });
 }

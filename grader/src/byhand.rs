@@ -14,8 +14,8 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use crate::registry::Lab;
-use crate::transcript::{Event, EventKind};
+use harness::transcript::{Event, EventKind};
+use labs::registry::Lab;
 
 /// The most texts shown in one `grader send` line, and the most peers shown.
 const MAX_TEXTS: usize = 20;
@@ -389,7 +389,7 @@ fn quoted(data: &str) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks;
+    use labs::checks;
 
     fn event(kind: EventKind, text: &str) -> Event {
         Event { at_ms: 0, kind, text: text.to_string() }

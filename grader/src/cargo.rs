@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-use crate::process::{describe_exit, Process, Spec, WorkDir};
-use crate::transcript::Transcript;
+use harness::process::{describe_exit, Process, Spec, WorkDir};
+use harness::transcript::Transcript;
 
 /// What a build produced.
 pub struct Built {

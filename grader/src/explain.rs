@@ -22,17 +22,17 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use crate::byhand;
-use crate::concepts;
-use crate::deadline::Timeouts;
 use crate::grading::Grading;
-use crate::harness::{Env, Launcher};
-use crate::process::Limits;
 use crate::programs::{self, Source, Track};
-use crate::registry::{find_check, find_lab, labs, Check, Lab};
-use crate::report::{CheckReport, Status};
 use crate::runner::Planned;
-use crate::transcript::EventKind;
 use crate::workspace::find_root;
+use harness::deadline::Timeouts;
+use harness::process::Limits;
+use harness::transcript::EventKind;
+use harness::{Env, Launcher};
+use labs::concepts;
+use labs::registry::{find_check, find_lab, labs, Check, Lab};
+use report::{CheckReport, Status};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -191,7 +191,7 @@ fn jobs() -> usize {
 /// The reference programs of `labs` shown as the student starts their own: the
 /// transcript's `$` lines are then the commands to type.
 fn show_as_student(
-    programs: &mut HashMap<String, Result<Launcher, crate::outcome::Failure>>,
+    programs: &mut HashMap<String, Result<Launcher, harness::outcome::Failure>>,
     labs: &[&Lab],
     track: Track,
 ) {
@@ -203,7 +203,7 @@ fn show_as_student(
                     Track::Python => format!(
                         "python3 {}/{}",
                         lab.python_dir("labs"),
-                        crate::registry::python_file(role.name).unwrap_or_default()
+                        labs::registry::python_file(role.name).unwrap_or_default()
                     ),
                 };
                 *launcher = Launcher { shown, ..launcher.clone() };
@@ -340,7 +340,7 @@ fn explain_one(
     let events: Vec<_> = result
         .transcript
         .iter()
-        .map(|e| crate::transcript::Event { text: byhand::localize(&e.text, &map), ..e.clone() })
+        .map(|e| harness::transcript::Event { text: byhand::localize(&e.text, &map), ..e.clone() })
         .collect();
     if events.is_empty() {
         return Ok(());

@@ -9,18 +9,32 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::deadline::Timeouts;
 use crate::grading::Grading;
-use crate::harness::Env;
-use crate::human::Human;
-use crate::listening;
-use crate::output::{self, CiFiles, FormatArg, HumanOptions, Plan};
-use crate::process::Limits;
 use crate::programs::{self, CmdOverride, Source, Track};
-use crate::registry::{find_check, find_lab, labs, Lab};
-use crate::report::Report;
 use crate::runner::Planned;
 use crate::workspace::{find_root, workspace_track, GRADE, GRADER};
+use harness::deadline::Timeouts;
+use harness::listening;
+use harness::process::Limits;
+use harness::Env;
+use labs::registry::{find_check, find_lab, labs, Lab};
+use report::human::{Hooks, Human};
+use report::output::{self, CiFiles, FormatArg, HumanOptions, Plan};
+use report::{CheckReport, Report};
+
+/// What the human report asks of this grader: the sandbox's line of the run, and where
+/// to read about a failed check.
+pub const HOOKS: Hooks = Hooks { sandbox: harness::sandbox::announced, learn_more };
+
+/// Where to read about a failed check: `grader explain`, its handout entry, and the
+/// chapter of the concept it is about (issue 11).
+fn learn_more(r: &CheckReport) -> String {
+    let hint = r.failure.as_ref().and_then(|f| f.hint.as_deref()).unwrap_or("");
+    let mut places = vec![format!("{} explain {}", GRADER, r.id), format!("docs/labs/{}.md (The checks)", r.lab)];
+    let about = format!("{} {} {hint}", r.id, r.name);
+    places.extend(labs::concepts::about(&about).first().map(|c| c.page.to_string()));
+    places.join("; ")
+}
 
 #[derive(Args)]
 pub struct TestArgs {
@@ -79,8 +93,8 @@ pub struct TestArgs {
     /// Resource limits of every program under test, e.g. cpu=30,fsize=64M,nofile=1024,
     /// nproc=256,as=2G (defaults: cpu=60s fsize=256M nofile=4096 nproc=1024 as=none).
     /// Repeatable.
-    #[arg(long = "limit", value_name = "KEY=VALUE,...", value_parser = crate::limits::parse_limit)]
-    limits: Vec<crate::limits::LimitArg>,
+    #[arg(long = "limit", value_name = "KEY=VALUE,...", value_parser = harness::limits::parse_limit)]
+    limits: Vec<harness::limits::LimitArg>,
     /// Refuse to run any program outside the sandbox: where one cannot be had here, exit
     /// with status 2 before any check (the default of `grader batch` and of the
     /// platform bundles; docs/trust.md).
@@ -118,7 +132,7 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     }
 
     let cwd = std::env::current_dir()?;
-    let roles: Vec<&str> = crate::registry::labs().iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
+    let roles: Vec<&str> = labs::registry::labs().iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
     let cmds = args.cmds.iter().map(|c| programs::parse_cmd(c, &cwd, &roles)).collect::<Result<Vec<_>>>()?;
     // A report file that cannot be written is found now, not after the whole run.
     let outputs = Plan::new(&args.formats, args.output.as_deref())?;
@@ -173,8 +187,8 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
     let id_width = plan.iter().map(|p| p.id().len()).max().unwrap_or(0);
     let reproduce: Rc<dyn Fn(&str) -> String> = Rc::from(reproduce_command(&args, &cmds_as_given(&given), seed));
     let shown = reproduce.clone();
-    let mut human =
-        Human::new(anstream::stdout(), args.verbose, id_width, lab_titles.clone(), Box::new(move |id| shown(id)));
+    let shown = Box::new(move |id: &str| shown(id));
+    let mut human = Human::new(anstream::stdout(), args.verbose, id_width, lab_titles.clone(), shown, HOOKS);
     let mut write_error = None;
     let results = crate::inner::run(&plan, env, jobs, seed, args.net, &mut notes, |result| {
         if human_to_stdout {
@@ -198,7 +212,8 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
         human.finish(&report).context("cannot write the report")?;
     }
     drop(human);
-    outputs.write(&report, &grading, &ci, HumanOptions { verbose: args.verbose, lab_titles, reproduce }, true)?;
+    let human = HumanOptions { verbose: args.verbose, lab_titles, reproduce, hooks: HOOKS };
+    outputs.write(&report, &grading.gradescope, &ci, human, true)?;
     if let Some(e) = write_error {
         return Err(e).context("cannot write the report");
     }
@@ -209,7 +224,7 @@ pub fn run(args: TestArgs, root: Option<&Path>) -> Result<ExitCode> {
 /// `ROLE=COMMAND` of each role that its track's file plays (not a `--cmd`).
 fn played_by(
     labs: &[&Lab],
-    programs: &std::collections::HashMap<String, Result<crate::harness::Launcher, crate::outcome::Failure>>,
+    programs: &std::collections::HashMap<String, Result<harness::Launcher, harness::outcome::Failure>>,
     cmds: &[CmdOverride],
 ) -> Vec<String> {
     labs.iter()
@@ -226,7 +241,7 @@ fn played_by(
 /// start a program) has no verdict: the run then ends with exit status 2, not 1, so
 /// that nobody takes it for the student's grade. The report is written all the same.
 fn grader_errors(report: &Report) -> Result<()> {
-    let errors: Vec<_> = report.checks.iter().filter(|c| c.status == crate::report::Status::Error).collect();
+    let errors: Vec<_> = report.checks.iter().filter(|c| c.status == report::Status::Error).collect();
     let Some(first) = errors.first() else { return Ok(()) };
     let more = if errors.len() > 1 { format!(" (and {} more)", errors.len() - 1) } else { String::new() };
     bail!(
@@ -257,7 +272,7 @@ pub fn plan(lab_names: &[String], check_ids: &[String]) -> Result<Vec<Planned>> 
         wanted.push(id.clone());
         wanted.extend(check.after.iter().map(|slug| format!("{}/{slug}", lab.name)));
     }
-    let chosen: Vec<&'static Lab> = if labs.is_empty() { crate::registry::labs().to_vec() } else { labs };
+    let chosen: Vec<&'static Lab> = if labs.is_empty() { labs::registry::labs().to_vec() } else { labs };
     Ok(chosen
         .iter()
         .flat_map(|lab| lab.checks.iter().map(move |check| Planned { lab, check }))

@@ -10,9 +10,11 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use report::formats::gradescope::Gradescope;
+
 use crate::programs::Track;
-use crate::registry::{find_check, find_lab};
-use crate::report::{CheckReport, Report, Status};
+use labs::registry::{find_check, find_lab};
+use report::{CheckReport, Report, Status};
 
 /// The file found at the workspace root when no `--config` is given.
 pub const DEFAULT_FILE: &str = "grading.toml";
@@ -42,45 +44,6 @@ struct Rule {
     hidden: Option<bool>,
 }
 
-/// Gradescope's own visibility settings (its results.json `visibility` fields).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Gradescope {
-    /// Of the whole result.
-    #[serde(default = "visible")]
-    pub visibility: Visibility,
-    /// Of the autograder's own output (the human report, with every detail).
-    #[serde(default = "hidden")]
-    pub stdout_visibility: Visibility,
-    /// Of each hidden check: `visible` shows its name, status and points only.
-    #[serde(default = "visible")]
-    pub hidden_checks: Visibility,
-}
-
-impl Default for Gradescope {
-    fn default() -> Self {
-        Gradescope { visibility: Visibility::Visible, stdout_visibility: Visibility::Hidden, hidden_checks: visible() }
-    }
-}
-
-fn visible() -> Visibility {
-    Visibility::Visible
-}
-
-fn hidden() -> Visibility {
-    Visibility::Hidden
-}
-
-/// Gradescope's visibility levels, spelled as it spells them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    Hidden,
-    AfterDueDate,
-    AfterPublished,
-    Visible,
-}
-
 /// A loaded grading file (or none: the registry's points, nothing hidden).
 #[derive(Debug, Default)]
 pub struct Grading {
@@ -94,7 +57,7 @@ pub struct Grading {
     /// Instructors may see hidden details (`--show-hidden`); the check is still marked.
     pub show_hidden: bool,
     /// The course's limits (`limits = "mem=1G"`), under any `--limit` given.
-    pub limits: Vec<crate::limits::LimitArg>,
+    pub limits: Vec<harness::limits::LimitArg>,
 }
 
 impl Grading {
@@ -135,7 +98,7 @@ impl Grading {
         }
         let limits = match &file.limits {
             Some(text) => {
-                vec![crate::limits::parse_limit(text).map_err(|e| anyhow::anyhow!("limits = {text:?}: {e}"))?]
+                vec![harness::limits::parse_limit(text).map_err(|e| anyhow::anyhow!("limits = {text:?}: {e}"))?]
             }
             None => Vec::new(),
         };
@@ -205,8 +168,8 @@ pub fn withhold(check: &mut CheckReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::Failure;
-    use crate::transcript::{Event, EventKind};
+    use harness::outcome::Failure;
+    use harness::transcript::{Event, EventKind};
 
     fn check(id: &str, status: Status) -> CheckReport {
         let failure = (status != Status::Pass).then(|| Failure::mismatch("wrong reply").expected("6").got("6.0"));
@@ -246,7 +209,7 @@ mod tests {
     fn a_course_sets_its_track() {
         assert_eq!(Grading::parse("track = \"python\"\n").unwrap().track, Some(Track::Python));
         let course = Grading::parse("limits = \"mem=1G,nproc=256\"\n").unwrap();
-        let limits = crate::limits::Limits::default().with(&course.limits);
+        let limits = harness::limits::Limits::default().with(&course.limits);
         assert_eq!((limits.memory, limits.processes), (Some(1 << 30), 256));
         assert!(format!("{:#}", Grading::parse("limits = \"ram=1G\"\n").unwrap_err()).contains("no limit \"ram\""));
         assert_eq!(Grading::parse("").unwrap().track, None);

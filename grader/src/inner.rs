@@ -24,15 +24,15 @@ use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::deadline::{poll_until, Timeouts};
-use crate::harness::{Env, Launcher};
-use crate::netns;
-use crate::outcome::Failure;
-use crate::process::{self, describe_exit, Limits, Process, Spec, Watch, WorkDir};
-use crate::registry::find_check;
-use crate::report::CheckReport;
 use crate::runner::{self, Planned};
-use crate::transcript::Transcript;
+use harness::deadline::{poll_until, Timeouts};
+use harness::netns;
+use harness::outcome::Failure;
+use harness::process::{self, describe_exit, Limits, Process, Spec, Watch, WorkDir};
+use harness::transcript::Transcript;
+use harness::{Env, Launcher};
+use labs::registry::find_check;
+use report::CheckReport;
 
 /// The hidden subcommand of the child grader.
 pub const COMMAND: &str = "__run-checks";
@@ -46,22 +46,6 @@ pub enum Net {
     Private,
     /// This machine's loopback; multicast always names 127.0.0.1 as its interface.
     Loopback,
-}
-
-/// The network the checks of this process run in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// A network namespace of this run alone: loopback only, multicast routed to it.
-    Private,
-    /// The machine's own network, used through loopback only.
-    Loopback,
-}
-
-static MODE: OnceLock<Mode> = OnceLock::new();
-
-/// The network this process's checks run in (loopback until a namespace is entered).
-pub fn mode() -> Mode {
-    MODE.get().copied().unwrap_or(Mode::Loopback)
 }
 
 /// What entering the namespace gave, in the child; read by [`serve`].
@@ -80,10 +64,10 @@ pub fn enter_if_inner() {
     if parent.is_some_and(|p| p != std::os::unix::process::parent_id()) {
         std::process::exit(130);
     }
+    // Once in, this process's checks run in the private network (netns::mode).
     let entered = netns::enter();
     if entered.is_ok() {
-        let _ = MODE.set(Mode::Private);
-        crate::sandbox::folder::set_private_mounts();
+        harness::sandbox::folder::set_private_mounts();
     }
     let _ = ENTERED.set(entered);
 }
@@ -147,7 +131,7 @@ pub fn run(
         .prefix(&format!("socket-labs-run-{}-", std::process::id()))
         .tempdir()
         .context("cannot make a temporary folder for the run")?;
-    crate::sandbox::folder::set_root(scratch.path().to_path_buf());
+    harness::sandbox::folder::set_root(scratch.path().to_path_buf());
     let fallback = match net {
         Net::Loopback => "--net loopback was given".to_string(),
         Net::Auto | Net::Private if netns::possible().is_err() => {
@@ -175,15 +159,15 @@ pub fn run(
     notes.push(format!(
         "checks ran on this machine's loopback, not in a private network namespace ({fallback}); multicast was sent and joined on 127.0.0.1, but a program that ignores --iface could send multicast off this machine"
     ));
-    let sandbox = crate::sandbox::describe();
+    let sandbox = harness::sandbox::describe();
     if env.require_sandbox {
-        if let Err(reason) = crate::sandbox::get() {
+        if let Err(reason) = harness::sandbox::get() {
             bail!("--require-sandbox: the programs cannot be sandboxed here: {reason}");
         }
     }
-    crate::sandbox::announce(&sandbox);
+    harness::sandbox::announce(&sandbox);
     notes.insert(0, sandbox);
-    if crate::platform::portable() && crate::contain::process_limit() == crate::contain::ProcessLimit::None {
+    if harness::platform::portable() && harness::contain::process_limit() == harness::contain::ProcessLimit::None {
         notes.push(
             "no process limit: the grader runs as root, which RLIMIT_NPROC does not hold, and the portable mode has no pids cgroup"
                 .to_string(),
@@ -240,7 +224,7 @@ fn job(plan: &[Planned], env: &Env, jobs: usize, seed: u64, scratch: &std::path:
     let ms = |d: Duration| d.as_millis() as u64;
     Job {
         checks: plan.iter().map(Planned::id).collect(),
-        lab_dirs: crate::registry::lab_dirs(),
+        lab_dirs: labs::registry::lab_dirs(),
         programs: env
             .programs
             .iter()
@@ -290,7 +274,7 @@ fn stream(
         match serde_json::from_slice::<Message>(&line) {
             Ok(Message::Unavailable(reason)) => return Ok(Err(reason)),
             Ok(Message::Ready(sandbox)) => {
-                crate::sandbox::announce(&sandbox);
+                harness::sandbox::announce(&sandbox);
                 ready = Some(sandbox);
             }
             Ok(Message::NoSandbox(reason)) => {
@@ -367,14 +351,14 @@ pub fn serve() -> Result<std::process::ExitCode> {
         out.write_all(&line)?;
         out.flush()
     };
-    crate::sandbox::folder::set_root(job.scratch.clone());
+    harness::sandbox::folder::set_root(job.scratch.clone());
     match ENTERED.get() {
-        Some(Ok(())) => match crate::sandbox::get() {
+        Some(Ok(())) => match harness::sandbox::get() {
             Err(reason) if job.require_sandbox => {
                 send(&Message::NoSandbox(reason.to_string()))?;
                 return Ok(std::process::ExitCode::SUCCESS);
             }
-            _ => send(&Message::Ready(crate::sandbox::describe()))?,
+            _ => send(&Message::Ready(harness::sandbox::describe()))?,
         },
         Some(Err(reason)) => {
             send(&Message::Unavailable(reason.clone()))?;
@@ -382,7 +366,7 @@ pub fn serve() -> Result<std::process::ExitCode> {
         }
         None => bail!("{COMMAND} is the grader's own; use `grader test`"),
     }
-    crate::registry::init_from(&job.lab_dirs)?;
+    labs::registry::init_from(&job.lab_dirs)?;
     let mut plan = Vec::new();
     for id in &job.checks {
         let Some((lab, check)) = find_check(id) else { bail!("no check {id}") };
@@ -404,7 +388,7 @@ pub fn serve() -> Result<std::process::ExitCode> {
             failed = send(&Message::Result(Box::new(report.clone()))).err();
         }
     });
-    crate::sandbox::cgroup::remove_run();
+    harness::sandbox::cgroup::remove_run();
     match failed {
         Some(e) => Err(e).context("cannot send the results to the grader"),
         None => Ok(std::process::ExitCode::SUCCESS),

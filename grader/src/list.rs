@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 
-use crate::registry::labs;
+use labs::registry::labs;
 
 #[derive(Args)]
 pub struct ListArgs {
@@ -19,7 +19,7 @@ pub struct ListArgs {
 pub fn run(args: &ListArgs) -> Result<ExitCode> {
     let mut out = anstream::stdout();
     if args.json {
-        let labs: Vec<_> = crate::registry::labs()
+        let labs: Vec<_> = labs::registry::labs()
             .iter()
             .map(|lab| {
                 json!({

@@ -10,39 +10,13 @@
 #![allow(clippy::result_large_err)]
 
 #[cfg(unix)]
-mod backlog;
-#[cfg(unix)]
 mod batch;
 #[cfg(unix)]
-mod board_protocol;
-#[cfg(unix)]
-mod bulk;
-#[cfg(unix)]
-mod capture;
+mod byhand;
 #[cfg(unix)]
 mod cargo;
 #[cfg(unix)]
-mod checks;
-#[cfg(unix)]
-mod conn;
-#[cfg(unix)]
-mod contain;
-#[cfg(unix)]
-mod cputime;
-#[cfg(unix)]
-mod crowd;
-#[cfg(unix)]
-mod deadline;
-#[cfg(unix)]
-mod diagnose;
-#[cfg(unix)]
-mod dialogue;
-#[cfg(unix)]
-mod formats;
-#[cfg(unix)]
-mod fragment;
-#[cfg(unix)]
-mod framing;
+mod explain;
 #[cfg(unix)]
 mod grade;
 #[cfg(unix)]
@@ -50,47 +24,15 @@ mod gradebook;
 #[cfg(unix)]
 mod grading;
 #[cfg(unix)]
-mod harness;
-#[cfg(unix)]
-mod human;
-#[cfg(unix)]
 mod inner;
-#[cfg(unix)]
-mod labdata;
-#[cfg(unix)]
-mod limits;
 #[cfg(unix)]
 mod list;
 #[cfg(unix)]
-mod listening;
-#[cfg(unix)]
-mod logdir;
-#[cfg(unix)]
-mod multicast;
-#[cfg(unix)]
-mod netns;
-#[cfg(unix)]
-mod outcome;
-#[cfg(unix)]
-mod output;
-#[cfg(unix)]
-mod platform;
-#[cfg(unix)]
-mod ports;
-#[cfg(unix)]
 mod prebuilt;
-#[cfg(unix)]
-mod process;
-#[cfg(unix)]
-mod proctable;
 #[cfg(unix)]
 mod programs;
 #[cfg(unix)]
-mod registry;
-#[cfg(unix)]
 mod repeat;
-#[cfg(unix)]
-mod report;
 #[cfg(unix)]
 mod rerender;
 #[cfg(unix)]
@@ -98,34 +40,17 @@ mod rolemap;
 #[cfg(unix)]
 mod runner;
 #[cfg(unix)]
-mod sandbox;
-#[cfg(unix)]
 mod selftest;
-#[cfg(unix)]
-mod sharedbuild;
-#[cfg(unix)]
-mod sockdiag;
-#[cfg(unix)]
-mod timestamp;
-#[cfg(unix)]
-mod transcript;
-#[cfg(unix)]
-mod udp;
-#[cfg(unix)]
-mod workspace;
-// grader watch, explain and send (issue 11).
-#[cfg(unix)]
-mod byhand;
-#[cfg(unix)]
-mod concepts;
-#[cfg(unix)]
-mod explain;
 #[cfg(unix)]
 mod send;
 #[cfg(unix)]
-mod watch;
-// grader template (issue 19).
+mod sharedbuild;
+#[cfg(unix)]
 mod template;
+#[cfg(unix)]
+mod watch;
+#[cfg(unix)]
+mod workspace;
 
 #[cfg(unix)]
 use std::path::PathBuf;
@@ -133,6 +58,10 @@ use std::process::ExitCode;
 
 #[cfg(unix)]
 use clap::{Parser, Subcommand, ValueEnum};
+#[cfg(unix)]
+use harness::{deadline, process, sandbox};
+#[cfg(unix)]
+use labs::registry;
 
 /// Native Windows has none of what the grader uses to run and watch programs (process
 /// groups, signals, the kernel's socket tables by process): it runs under WSL, where
@@ -208,7 +137,7 @@ fn main() -> ExitCode {
     // while this process has one thread (inner.rs).
     inner::enter_if_inner();
     // Orphans of the programs under test come to the grader, which kills and reaps them.
-    contain::become_subreaper();
+    harness::reaper::become_subreaper();
     let cli = Cli::parse();
     let color = match cli.color {
         ColorWhen::Auto => anstream::ColorChoice::Auto,

@@ -12,8 +12,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::harness::Launcher;
-use crate::outcome::Failure;
+use harness::outcome::Failure;
+use harness::Launcher;
 
 /// The file `--programs` reads.
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -9,9 +9,9 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use crate::cargo;
-use crate::harness::Launcher;
-use crate::outcome::{Failure, FailureKind};
-use crate::registry::{python_file, solution_binary, Lab};
+use harness::outcome::{Failure, FailureKind};
+use harness::Launcher;
+use labs::registry::{python_file, solution_binary, Lab};
 
 /// Whose Rust programs play the roles not given with `--cmd`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

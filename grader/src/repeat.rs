@@ -16,11 +16,11 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-use crate::harness::Env;
 use crate::inner::Net;
-use crate::output::{Format, FormatArg};
-use crate::report::Status;
 use crate::runner::Planned;
+use harness::Env;
+use report::output::{Format, FormatArg};
+use report::Status;
 
 /// Where the repeat summary goes: the human one always on the terminal, the JSON one
 /// to stdout or a file when asked for.
@@ -90,7 +90,7 @@ struct RunFailure {
     reproduce: String,
     /// The whole failure and the transcript's last lines, to find the cause of a
     /// failure that a seed alone does not repeat (a timing).
-    failure: Option<crate::outcome::Failure>,
+    failure: Option<harness::outcome::Failure>,
     transcript: Vec<String>,
 }
 
@@ -129,7 +129,7 @@ pub fn run(repeat: Repeat<'_>, dest: Dest) -> Result<ExitCode> {
                 notes.push(format!("run {}: {note}", run + 1));
             }
         }
-        if crate::process::interrupted() {
+        if harness::process::interrupted() {
             return Ok(ExitCode::from(130));
         }
         let mut failed = Vec::new();

@@ -10,9 +10,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::grading::Grading;
-use crate::output::{self, CiFiles, FormatArg, HumanOptions, Plan};
-use crate::registry::find_lab;
-use crate::report::Report;
+use labs::registry::find_lab;
+use report::output::{self, CiFiles, FormatArg, HumanOptions, Plan};
+use report::Report;
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -64,6 +64,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let solutions = if report.source == "solutions" { " --solutions" } else { "" };
     let seed = report.seed;
     let reproduce = Rc::new(move |id: &str| format!("cargo grade{solutions} --check {id} --seed {seed} -v"));
-    outputs.write(&report, &grading, &ci, HumanOptions { verbose: args.verbose, lab_titles, reproduce }, false)?;
+    let human = HumanOptions { verbose: args.verbose, lab_titles, reproduce, hooks: crate::grade::HOOKS };
+    outputs.write(&report, &grading.gradescope, &ci, human, false)?;
     Ok(if report.succeeded() || args.exit_zero { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

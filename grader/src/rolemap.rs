@@ -17,10 +17,10 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::harness::Launcher;
-use crate::outcome::{Failure, FailureKind};
 use crate::programs;
-use crate::registry::{labs, Lab};
+use harness::outcome::{Failure, FailureKind};
+use harness::Launcher;
+use labs::registry::{labs, Lab};
 
 /// A loaded mapping.
 #[derive(Debug)]
@@ -74,7 +74,7 @@ impl RoleMap {
         let mut roles = BTreeMap::new();
         for lab in labs() {
             for role in lab.roles {
-                let file = crate::registry::python_file(role.name).expect("every role has a Python file");
+                let file = labs::registry::python_file(role.name).expect("every role has a Python file");
                 let commands = vec![format!("python3 {}/{file}", lab.python_dir("labs")), format!("python3 {file}")];
                 roles.insert(role.name.to_string(), commands);
             }

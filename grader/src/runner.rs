@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
-use crate::harness::{Env, Harness};
-use crate::outcome::Failure;
-use crate::registry::{Check, Lab, Run};
-use crate::report::{CheckReport, Status};
+use harness::outcome::Failure;
+use harness::{Env, Harness};
+use labs::registry::{Check, Lab, Run};
+use report::{CheckReport, Status};
 
 /// One check chosen for this run.
 #[derive(Clone, Copy)]
@@ -125,7 +125,7 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
     // is reported as the grader's error, not as the student's failure.
     let outcome = catch_unwind(AssertUnwindSafe(|| match planned.check.run {
         Run::Native(run) => run(&mut harness),
-        Run::Dialogue(script) => crate::dialogue::run(script, &mut harness),
+        Run::Dialogue(script) => labs::dialogue::run(script, &mut harness),
     }))
     .unwrap_or_else(|panic| {
         let what = panic
@@ -141,11 +141,11 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
         None => outcome,
     };
     let transcript = harness.transcript();
-    let outcome = outcome.map_err(|failure| crate::diagnose::with_stderr_of_programs(failure, &transcript));
+    let outcome = outcome.map_err(|failure| harness::diagnose::with_stderr_of_programs(failure, &transcript));
     let duration_ms = started.elapsed().as_millis() as u64;
     let (status, points, failure) = match outcome {
         Ok(()) => (Status::Pass, planned.check.points, None),
-        Err(failure) if failure.kind == crate::outcome::FailureKind::Skipped => (Status::Skipped, 0, Some(failure)),
+        Err(failure) if failure.kind == harness::outcome::FailureKind::Skipped => (Status::Skipped, 0, Some(failure)),
         Err(failure) => (Status::of(&failure), 0, Some(failure)),
     };
     CheckReport {

@@ -10,10 +10,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::deadline::Timeouts;
 use crate::programs::{self, Source, Track};
-use crate::registry::{find_lab, labs, Lab};
 use crate::workspace::{find_root, workspace_track};
+use harness::deadline::Timeouts;
+use labs::registry::{find_lab, labs, Lab};
 
 #[derive(Args)]
 pub struct SelftestArgs {
@@ -106,7 +106,7 @@ fn grade(
     let exe = std::env::current_exe().context("cannot find the grader's own program")?;
     let mut command = std::process::Command::new(exe);
     command.current_dir(cwd).arg("--root").arg(root);
-    for dir in crate::registry::lab_dirs() {
+    for dir in labs::registry::lab_dirs() {
         command.arg("--labs").arg(dir);
     }
     command.args(["test", lab.name, "--solutions", "--no-config", "--format", "json", "--seed", &seed.to_string()]);

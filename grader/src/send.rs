@@ -19,7 +19,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::transcript::escape;
+use harness::transcript::escape;
 
 #[derive(Args)]
 #[command(after_help = "Examples:

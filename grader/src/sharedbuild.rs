@@ -31,10 +31,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
 
-use crate::harness::Launcher;
-use crate::outcome::Failure;
 use crate::programs::{self, Source};
-use crate::registry::Lab;
+use harness::outcome::Failure;
+use harness::Launcher;
+use labs::registry::Lab;
 
 /// Most files, and bytes, taken from one lab's `src/` of one submission.
 const MAX_FILES: usize = 2_000;

@@ -13,12 +13,12 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::deadline::Timeouts;
 use crate::explain::{self, RECORDED};
 use crate::grading::{Grading, DEFAULT_FILE};
 use crate::programs::Track;
-use crate::registry::labs;
 use crate::workspace::find_root;
+use harness::deadline::Timeouts;
+use labs::registry::labs;
 
 /// The student's README, kept with the course's other templates.
 const README: &str = "template/student/README.md";
@@ -81,7 +81,7 @@ pub fn run(args: &TemplateArgs, root: Option<&Path>) -> Result<ExitCode> {
             Track::Python => {
                 copy(&root.join(lab.python_dir("labs")), &dest.join(lab.python_dir("labs")))?;
                 // A lab written as data is graded from its lab.toml.
-                let file = Path::new("labs").join(lab.name).join(crate::labdata::FILE);
+                let file = Path::new("labs").join(lab.name).join(labs::labdata::FILE);
                 if root.join(&file).is_file() {
                     copy(&root.join(&file), &dest.join(&file))?;
                 }
@@ -112,7 +112,7 @@ pub fn run(args: &TemplateArgs, root: Option<&Path>) -> Result<ExitCode> {
     let timeouts = Timeouts::scaled(args.timeout_scale.clamp(0.1, 100.0));
     let recorded = explain::record(&root, track, &grading, timeouts, args.net)?;
     let failed: Vec<&str> =
-        recorded.checks.iter().filter(|c| c.status != crate::report::Status::Pass).map(|c| c.id.as_str()).collect();
+        recorded.checks.iter().filter(|c| c.status != report::Status::Pass).map(|c| c.id.as_str()).collect();
     if !failed.is_empty() {
         eprintln!(
             "grader: warning: the reference solutions did not pass {} on this machine; `explain` shows those runs as they went",

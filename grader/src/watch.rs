@@ -22,15 +22,15 @@ use anstyle::{AnsiColor, Style};
 use anyhow::{bail, Result};
 use clap::Args;
 
-use crate::deadline::Timeouts;
 use crate::grading::Grading;
-use crate::harness::Env;
-use crate::human::Human;
-use crate::process::Limits;
 use crate::programs::{self, Source, Track};
-use crate::registry::{find_lab, labs, Lab};
-use crate::report::{Report, Status};
 use crate::workspace::find_root;
+use harness::deadline::Timeouts;
+use harness::process::Limits;
+use harness::Env;
+use labs::registry::{find_lab, labs, Lab};
+use report::human::Human;
+use report::{Report, Status};
 
 const PASS: Style = AnsiColor::Green.on_default().bold();
 const FAIL: Style = AnsiColor::Red.on_default().bold();
@@ -229,7 +229,7 @@ fn show(report: &Report, lab: &Lab, seed: u64, args: &WatchArgs, out: &mut impl 
     }
     let reproduce = Box::new(move |id: &str| format!("{fixed} --check {id} --seed {seed} -v"));
     let titles = vec![(lab.name.to_string(), lab.title.to_string())];
-    let mut human = Human::new(&mut *out, false, first.id.len(), titles, reproduce);
+    let mut human = Human::new(&mut *out, false, first.id.len(), titles, reproduce, crate::grade::HOOKS);
     human.check(first)?;
     drop(human);
     let others: Vec<&str> = failing.iter().filter(|c| c.id != first.id).map(|c| c.id.as_str()).collect();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 
 use crate::programs::Track;
-use crate::registry::labs;
+use labs::registry::labs;
 
 /// How a student runs `grader test` here, for the commands the grader suggests: through
 /// cargo's alias in a clone, or the installed command of the Python wheel.

@@ -1,0 +1,187 @@
+//! Every lab, its roles and its checks. A lab is either data, a folder with a
+//! `lab.toml` (labdata.rs: `labs/NAME/lab.toml` in the workspace, or any `--labs DIR`),
+//! or Rust: `checks/NAME.rs` and one line in [`NATIVE`]. Either way it has `labs/NAME`,
+//! `solutions/NAME` and `docs/labs/NAME.md`.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::Result;
+
+use crate::checks;
+pub use crate::model::{Check, Lab, Mutant, Role, Run};
+
+/// The labs written in Rust.
+pub static NATIVE: &[&Lab] = &[
+    &checks::hello::LAB,
+    &checks::varsize::LAB,
+    &checks::date::LAB,
+    &checks::logging::LAB,
+    &checks::upper::LAB,
+    &checks::threaded::LAB,
+    &checks::calc::LAB,
+    &checks::board::LAB,
+];
+
+/// The order students meet the course's labs in; any other lab comes after them, in
+/// the order it was found.
+const ORDER: &[&str] = &["hello", "varsize", "date", "logging", "echo", "upper", "threaded", "calc", "board"];
+
+static LABS: OnceLock<&'static [&'static Lab]> = OnceLock::new();
+static DIRS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+
+/// Loads the labs written as data: those built into the grader, then every
+/// `labs/*/lab.toml` of `root`, then every lab of each `--labs DIR` (a later lab of the
+/// same name replaces an earlier one). Called once, at start; later calls change
+/// nothing. The loaded labs live as long as the process (a leak bounded by the size of
+/// the lab files, made once).
+pub fn init(root: Option<&Path>, extra: &[PathBuf]) -> Result<()> {
+    if LABS.get().is_some() {
+        return Ok(());
+    }
+    let mut dirs = Vec::new();
+    if let Some(root) = root {
+        dirs.extend(crate::labdata::find(&root.join("labs")));
+    }
+    for dir in extra {
+        if dir.join(crate::labdata::FILE).is_file() {
+            dirs.push(dir.clone());
+        } else if dir.is_dir() {
+            dirs.extend(crate::labdata::find(dir));
+        } else {
+            anyhow::bail!("--labs {}: no such folder", dir.display());
+        }
+    }
+    init_from(&dirs)
+}
+
+/// [`init`] from the lab folders found already (the child grader gets them in its job).
+pub fn init_from(dirs: &[PathBuf]) -> Result<()> {
+    let all = gather(dirs)?;
+    let _ = DIRS.set(dirs.to_vec());
+    let _ = LABS.set(all);
+    Ok(())
+}
+
+fn gather(dirs: &[PathBuf]) -> Result<&'static [&'static Lab]> {
+    let mut all: Vec<&'static Lab> = NATIVE.to_vec();
+    let mut add = |lab: &'static Lab| match all.iter().position(|l| l.name == lab.name) {
+        Some(i) => all[i] = lab,
+        None => all.push(lab),
+    };
+    for lab in crate::labdata::builtin()? {
+        add(lab);
+    }
+    for dir in dirs {
+        add(crate::labdata::load(dir)?);
+    }
+    let rank = |lab: &&Lab| ORDER.iter().position(|n| *n == lab.name).unwrap_or(ORDER.len());
+    all.sort_by_key(rank);
+    Ok(Box::leak(all.into_boxed_slice()))
+}
+
+/// Every lab, in the order students meet them.
+/// Before [`init`] (finding the workspace needs the labs' names): the built-in labs.
+pub fn labs() -> &'static [&'static Lab] {
+    static BUILTIN: OnceLock<&'static [&'static Lab]> = OnceLock::new();
+    match LABS.get() {
+        Some(labs) => labs,
+        None => BUILTIN.get_or_init(|| gather(&[]).expect("the grader's own lab files are valid")),
+    }
+}
+
+/// The lab folders loaded besides the built-in labs.
+pub fn lab_dirs() -> Vec<PathBuf> {
+    DIRS.get().cloned().unwrap_or_default()
+}
+
+/// The Python track: the file that plays each role, at `labs/LAB/python/FILE` (the
+/// skeleton) and `solutions/LAB/python/FILE` (the reference), named as the course's
+/// handouts name them (`DateServer.py`). The grader runs `python3 FILE` for the role.
+pub static PYTHON_FILES: &[(&str, &str)] = &[
+    ("hello-server", "HelloServer.py"),
+    ("hello-client", "HelloClient.py"),
+    ("sum-server", "SumServer.py"),
+    ("sum-client", "SumClient.py"),
+    ("varsize-server", "VarSizeServer.py"),
+    ("varsize-client", "VarSizeClient.py"),
+    ("date-server", "DateServer.py"),
+    ("date-client", "DateClient.py"),
+    ("logging-date-server", "LoggingDateServer.py"),
+    ("tcp-echo-server", "TCPEchoServer.py"),
+    ("tcp-echo-client", "TCPEchoClient.py"),
+    ("udp-echo-server", "UDPEchoServer.py"),
+    ("udp-echo-client", "UDPEchoClient.py"),
+    ("tcp-upper-server", "TCPUpperServer.py"),
+    ("udp-upper-server", "UDPUpperServer.py"),
+    ("tcp-upper-client", "TCPUpperClient.py"),
+    ("udp-upper-client", "UDPUpperClient.py"),
+    ("threaded-server", "ThreadedServer.py"),
+    ("calc-server", "CalcServer.py"),
+    ("calc-client", "CalcClient.py"),
+    ("board-server", "BoardServer.py"),
+    ("board-pub", "BoardPub.py"),
+    ("board-sub", "BoardSub.py"),
+];
+
+/// The Python file of `role` (see [`PYTHON_FILES`]).
+pub fn python_file(role: &str) -> Option<&'static str> {
+    let declared = labs().iter().flat_map(|lab| lab.roles).find(|r| r.name == role).and_then(|r| r.python);
+    declared.or_else(|| PYTHON_FILES.iter().find(|(r, _)| *r == role).map(|(_, file)| *file))
+}
+
+/// The binary that plays `role` in the reference solution. Solutions' binaries carry
+/// a prefix because Cargo puts every binary of a workspace in one folder.
+pub fn solution_binary(role: &str) -> String {
+    format!("ref-{role}")
+}
+
+pub fn find_lab(name: &str) -> Option<&'static Lab> {
+    labs().iter().copied().find(|lab| lab.name == name)
+}
+
+/// The lab and check of an id such as `hello/server-replies`.
+pub fn find_check(id: &str) -> Option<(&'static Lab, &'static Check)> {
+    let (lab, slug) = id.split_once('/')?;
+    let lab = find_lab(lab)?;
+    lab.checks.iter().find(|c| c.slug == slug).map(|c| (lab, c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_role_has_one_python_file() {
+        let roles: Vec<&str> = labs().iter().flat_map(|lab| lab.roles.iter().map(|r| r.name)).collect();
+        for role in &roles {
+            assert!(python_file(role).is_some(), "{role} has no Python file");
+        }
+        let mut files = HashSet::new();
+        for (role, file) in PYTHON_FILES {
+            assert!(roles.contains(role), "{role} is no role");
+            assert!(files.insert(*file) && file.ends_with(".py"), "{file}");
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_prerequisites_exist() {
+        let mut ids = HashSet::new();
+        for lab in labs() {
+            for check in lab.checks {
+                assert!(ids.insert(lab.check_id(check)), "duplicate id {}", lab.check_id(check));
+                assert!(!check.name.is_empty() && check.points > 0, "{}", check.slug);
+                for after in check.after {
+                    let position = |slug: &str| lab.checks.iter().position(|c| c.slug == slug);
+                    let (dep, this) = (position(after), position(check.slug));
+                    assert!(
+                        dep.is_some_and(|d| Some(d) < this),
+                        "{}: prerequisite {after} must come earlier",
+                        check.slug
+                    );
+                }
+            }
+        }
+    }
+}
