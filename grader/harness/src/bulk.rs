@@ -37,7 +37,7 @@ const WRITE_CALL: usize = 64 * 1024;
 /// How often an exchange asks its watchdog about the program.
 const WATCH_STEP: Duration = Duration::from_millis(200);
 
-/// Asked every [`WATCH_STEP`] or so during an exchange: `Ok(true)` when the program
+/// Asked every `WATCH_STEP` or so during an exchange: `Ok(true)` when the program
 /// has done work of its own since the last call (it is busy, not stuck: the exchange
 /// waits on), `Ok(false)` when it has not, an error to end the exchange with.
 pub type Watchdog<'a> = &'a mut dyn FnMut() -> Result<bool, Failure>;
@@ -53,13 +53,20 @@ pub struct Pattern {
 }
 
 impl Pattern {
+    /// `len` bytes of `block` repeated (`block` may be empty only for an empty pattern).
     pub fn new(block: Vec<u8>, len: u64) -> Pattern {
         assert!(!block.is_empty() || len == 0, "a pattern needs bytes to repeat");
         Pattern { block: block.into(), len }
     }
 
+    /// Its length in bytes.
     pub fn len(&self) -> u64 {
         self.len
+    }
+
+    /// Whether it has no bytes at all.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// Copies the bytes from `offset` on into `buf`, as many as fit.
@@ -107,6 +114,7 @@ impl Data {
 }
 
 impl Stream {
+    /// An empty stream.
     pub fn new() -> Stream {
         Stream::default()
     }
@@ -131,10 +139,12 @@ impl Stream {
         self
     }
 
+    /// Its length in bytes: every part's, one after another.
     pub fn len(&self) -> u64 {
         self.len
     }
 
+    /// Whether it has no bytes at all.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -582,7 +592,7 @@ mod tests {
         let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (theirs, _) = listener.accept().unwrap();
         let program = std::thread::spawn(move || serve(theirs));
-        let conn = Conn::new(stream, "client 1".into(), "echo".into(), None, Transcript::default(), io_timeout);
+        let conn = Conn::new(stream, "client 1".into(), "server".into(), None, Transcript::default(), io_timeout);
         (conn, program)
     }
 
@@ -598,7 +608,7 @@ mod tests {
     #[test]
     fn echoes_megabytes_while_still_sending() {
         // 8 MiB is far more than the socket buffers hold: a grader that wrote it all
-        // before reading would wait forever on an echo that writes as it reads.
+        // before reading would wait forever on a peer that writes back as it reads.
         let (mut c, program) = conn_to(|s| {
             let _ = io::copy(&mut &s, &mut &s);
         });
@@ -652,7 +662,7 @@ mod tests {
             }
         });
         let mut data = Stream::new();
-        data.push("the message", b"hello".to_vec());
+        data.push("the message", b"howdy".to_vec());
         let mut calls = 0;
         let mut busy = || {
             calls += 1;
@@ -672,7 +682,7 @@ mod tests {
             let _ = (&s).read_to_end(&mut Vec::new());
         });
         let mut data = Stream::new();
-        data.push("the message", b"hello".to_vec());
+        data.push("the message", b"howdy".to_vec());
         let failure = c
             .exchange_watched(&data, &Fragments::whole(), &data, Duration::from_secs(60), &mut || {
                 Err(Failure::new(FailureKind::Timeout, "over budget"))

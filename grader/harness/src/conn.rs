@@ -18,11 +18,30 @@ use crate::transcript::{escape, EventKind, Transcript};
 /// has a bug, and the grader must not buffer without end.
 const MAX_LINE: usize = 1 << 20;
 
+/// A TCP connection of the grader's to a program under test (or from one, to a peer the
+/// grader plays): reads and writes with deadlines, recorded in the check's transcript.
+/// Made by [`Server::connect`](crate::Server::connect) and
+/// [`ScriptedServer::accept`](crate::ScriptedServer::accept).
+///
+/// ```no_run
+/// # fn check(h: &mut harness::Harness) -> harness::outcome::CheckResult {
+/// # let mut server = h.server("demo-server").start()?;
+/// let mut c = server.connect()?;
+/// c.send("ping\n")?; // one write, shown in the transcript as `> [client 1] "ping\n"`
+/// c.expect_exact("ping\n")?; // however the reply is cut into segments
+/// let line = c.read_line()?; // up to `\n`, within the I/O deadline
+/// if line != "done" {
+///     return Err(c.wrong_line("done", &line));
+/// }
+/// c.expect_closed()?; // the server closes, having sent nothing more
+/// # Ok(())
+/// # }
+/// ```
 pub struct Conn {
     stream: TcpStream,
-    /// Names this connection in the transcript: `client 2`, `hello-client`.
+    /// Names this connection in the transcript: `client 2`, `demo-client`.
     label: String,
-    /// The program at the other end, as the student knows it: `hello-server`.
+    /// The program at the other end, as the student knows it: `demo-server`.
     peer: String,
     watch: Option<Watch>,
     transcript: Transcript,
@@ -41,6 +60,10 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// A connection over `stream`: `label` names it in the transcript (`client 1`),
+    /// `peer` is the program at the other end as the student knows it, `watch` tells
+    /// whether that program still runs, and every read or write waits at most
+    /// `io_timeout`.
     pub fn new(
         stream: TcpStream,
         label: String,
@@ -74,12 +97,13 @@ impl Conn {
         self
     }
 
+    /// Its name in the transcript: `client 2`, `demo-client`.
     pub fn label(&self) -> &str {
         &self.label
     }
 
     /// The grader's own end of the connection: the address the program sees as its
-    /// client's (a logging server writes it down).
+    /// client's (a server that logs its clients writes it down).
     pub fn local_addr(&self) -> Result<std::net::SocketAddr, Failure> {
         self.stream.local_addr().map_err(|e| Failure::grader(format!("cannot read the grader's own address: {e}")))
     }
@@ -113,14 +137,14 @@ impl Conn {
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 
-    /// Waits for exactly these bytes (nothing is framed: the hello protocol has no
+    /// Waits for exactly these bytes (nothing is framed: a protocol may have no
     /// newline), failing as soon as what arrived differs from them.
     pub fn expect_exact(&mut self, expected: &str) -> Result<(), Failure> {
         self.expect_bytes(expected.as_bytes())
     }
 
-    /// [`Conn::expect_exact`] for bytes that need not be text, such as the echo of
-    /// every byte value.
+    /// [`Conn::expect_exact`] for bytes that need not be text, such as every byte
+    /// value sent back.
     pub fn expect_bytes(&mut self, want: &[u8]) -> Result<(), Failure> {
         let deadline = Instant::now() + self.io_timeout;
         loop {

@@ -36,8 +36,11 @@ pub const TAG_VAR: &str = "SOCKET_LABS_RUN";
 /// How the process limit is enforced on this machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProcessLimit {
+    /// The program's cgroup: `pids.max`.
     Cgroup,
+    /// RLIMIT_NPROC, set in the child (a user other than root, without the cgroup).
     Rlimit,
+    /// Neither: root without a cgroup (the report's notes say so).
     None,
 }
 

@@ -3,14 +3,19 @@
 //! serves one client at a time answers the first and leaves the others waiting, so
 //! each round ends with the clients it left out, by their deadlines, never by a hang.
 //!
-//! ```ignore
+//! ```no_run
+//! # use harness::conn::Conn;
+//! # fn check(h: &mut harness::Harness) -> harness::outcome::CheckResult {
+//! # let mut server = h.server("demo-server").start()?;
 //! let greet = |i, c: &mut Conn| { c.send(format!("hi {i}"))?; c.expect_exact(&format!("Server message: hi {i}")) };
 //! let mut crowd = server.crowd_greeted(64, greet)?; // 64 connections, all open
 //! let round = crowd.round(|i, c| {                 // all 64 at once
-//!     c.send(format!("hello {i}"))?;
-//!     c.expect_exact(&format!("Server message: hello {i}"))
+//!     c.send(format!("ping {i}"))?;
+//!     c.expect_exact(&format!("Server message: ping {i}"))
 //! });
 //! if !round.failures.is_empty() { /* round.failures[0] says who and why */ }
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! The transcript shows the first few clients' bytes; the others do the same, and only

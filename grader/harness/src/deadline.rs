@@ -16,6 +16,25 @@ const LAST_STEP: Duration = Duration::from_millis(16);
 
 /// Polls `probe` until it returns `Some`, or until `deadline`; the last probe runs at
 /// or after the deadline, so a condition that became true just in time is seen.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// use harness::deadline::poll_until;
+///
+/// // A condition that holds from the third look on is found long before the deadline.
+/// let mut looks = 0;
+/// let found = poll_until(Instant::now() + Duration::from_secs(10), || {
+///     looks += 1;
+///     (looks >= 3).then_some(looks)
+/// });
+/// assert_eq!(found, Some(3));
+///
+/// // One that never holds: `None` once the deadline has passed, never a hang.
+/// let started = Instant::now();
+/// assert_eq!(poll_until(started + Duration::from_millis(20), || None::<()>), None);
+/// assert!(started.elapsed() >= Duration::from_millis(20));
+/// ```
 pub fn poll_until<T>(deadline: Instant, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
     let mut step = FIRST_STEP;
     loop {
@@ -33,7 +52,7 @@ pub fn poll_until<T>(deadline: Instant, mut probe: impl FnMut() -> Option<T>) ->
 
 /// The time limits of one grading run. Every limit scales with `--timeout-scale`, for
 /// slow or heavily loaded machines; none is a guess at how long a program needs: each
-/// is an upper bound on a wait for a condition that a correct program meets at once.
+/// is a bound on a wait for a condition that a correct program meets at once.
 #[derive(Clone, Copy, Debug)]
 pub struct Timeouts {
     /// From starting a server to its port appearing in the kernel's socket table.
@@ -49,6 +68,7 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
+    /// The default limits, each multiplied by `scale` (`--timeout-scale`).
     pub fn scaled(scale: f64) -> Self {
         let s = |ms: u64| Duration::from_millis(ms).mul_f64(scale);
         Timeouts { startup: s(10_000), io: s(3_000), client_run: s(10_000), grace: s(500), build: s(900_000) }

@@ -85,9 +85,9 @@ pub fn with_stderr_of_programs(mut failure: Failure, transcript: &[Event]) -> Fa
 /// implemented") or the Python skeletons' `raise NotImplementedError(...)`.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Unfinished {
-    /// At "labs/hello/src/bin/hello-server.rs:42", or `None` where the panic says not.
+    /// At "labs/demo/src/bin/demo-server.rs:42", or `None` where the panic says not.
     Todo(Option<String>),
-    /// At "labs/hello/python/HelloServer.py:36", or `None` where the traceback says not.
+    /// At "labs/demo/python/DemoServer.py:36", or `None` where the traceback says not.
     NotImplemented(Option<String>),
 }
 
@@ -117,7 +117,7 @@ pub fn unfinished(stderr: &str) -> Option<Unfinished> {
     }
     let lines: Vec<&str> = stderr.lines().collect();
     let raised = lines.iter().rposition(|l| l.starts_with("NotImplementedError"))?;
-    // The innermost frame above it: `  File "/x/labs/hello/python/HelloServer.py", line 36, in main`.
+    // The innermost frame above it: `  File "/x/labs/demo/python/DemoServer.py", line 36, in main`.
     let place = lines[..raised].iter().rev().find_map(|l| {
         let rest = l.trim_start().strip_prefix("File \"")?;
         let (file, rest) = rest.split_once('"')?;
@@ -159,18 +159,18 @@ mod tests {
 
     #[test]
     fn finds_the_todo_of_an_unfinished_skeleton() {
-        let stderr = "\nthread 'main' panicked at labs/hello/src/bin/hello-server.rs:42:5:\nnot yet implemented: hello-server: listen\nnote: run with `RUST_BACKTRACE=1`\n";
-        assert_eq!(unfinished(stderr), Some(Unfinished::Todo(Some("labs/hello/src/bin/hello-server.rs:42".into()))));
+        let stderr = "\nthread 'main' panicked at labs/demo/src/bin/demo-server.rs:42:5:\nnot yet implemented: demo-server: listen\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(unfinished(stderr), Some(Unfinished::Todo(Some("labs/demo/src/bin/demo-server.rs:42".into()))));
         assert_eq!(crash_report(stderr), Some("a Rust panic"));
     }
 
     #[test]
     fn finds_the_placeholder_of_a_python_skeleton() {
-        let stderr = "Traceback (most recent call last):\n  File \"/w/labs/hello/python/HelloServer.py\", line 43, in <module>\n    sys.exit(main())\n  File \"/w/labs/hello/python/HelloServer.py\", line 36, in main\n    raise NotImplementedError(\nNotImplementedError: HelloServer: TODO step 1\n";
+        let stderr = "Traceback (most recent call last):\n  File \"/w/labs/demo/python/DemoServer.py\", line 43, in <module>\n    sys.exit(main())\n  File \"/w/labs/demo/python/DemoServer.py\", line 36, in main\n    raise NotImplementedError(\nNotImplementedError: DemoServer: TODO step 1\n";
         let found = unfinished(stderr).unwrap();
-        assert_eq!(found, Unfinished::NotImplemented(Some("labs/hello/python/HelloServer.py:36".into())));
-        let hint = found.hint("hello-server");
-        assert!(hint.contains("labs/hello/python/HelloServer.py:36 still raises its NotImplementedError"), "{hint}");
+        assert_eq!(found, Unfinished::NotImplemented(Some("labs/demo/python/DemoServer.py:36".into())));
+        let hint = found.hint("demo-server");
+        assert!(hint.contains("labs/demo/python/DemoServer.py:36 still raises its NotImplementedError"), "{hint}");
         assert!(!hint.contains("todo!"), "{hint}");
     }
 
@@ -178,14 +178,14 @@ mod tests {
     fn a_traceback_of_a_live_program_is_shown_and_named() {
         let event = |text: &str| Event { at_ms: 0, kind: EventKind::Output, text: text.to_string() };
         let transcript = [
-            event("[hello-server] listening"),
-            event("[hello-server stderr] Exception in thread Thread-1 (serve):"),
-            event("[hello-server stderr] Traceback (most recent call last):"),
-            event("[hello-server stderr] ZeroDivisionError: division by zero"),
+            event("[demo-server] listening"),
+            event("[demo-server stderr] Exception in thread Thread-1 (serve):"),
+            event("[demo-server stderr] Traceback (most recent call last):"),
+            event("[demo-server stderr] ZeroDivisionError: division by zero"),
         ];
         let f = with_stderr_of_programs(Failure::mismatch("no reply"), &transcript);
         assert!(f.details[0].contains("a Python traceback on stderr: ZeroDivisionError"), "{:?}", f.details);
-        assert!(f.details[1].starts_with("hello-server's stderr ended with:\nException in thread"), "{:?}", f.details);
+        assert!(f.details[1].starts_with("demo-server's stderr ended with:\nException in thread"), "{:?}", f.details);
         assert!(f.hint.unwrap().contains("died"));
         let quoted = with_stderr_of_programs(Failure::mismatch("x").detail("its stderr ended with:\nx"), &transcript);
         assert_eq!(quoted.details.len(), 1, "quoted once");
@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn quotes_a_panic_message() {
         let stderr = "thread 'main' panicked at src/main.rs:3:5:\nindex out of bounds\n";
-        let f = explain_stderr(Failure::mismatch("x"), "hello-server", stderr);
+        let f = explain_stderr(Failure::mismatch("x"), "demo-server", stderr);
         assert!(f.details[0].contains("index out of bounds"), "{:?}", f.details);
         assert!(f.hint.is_none());
     }

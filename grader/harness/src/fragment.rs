@@ -11,12 +11,20 @@
 //! back to be merged with the next. Random sizes come from the check's seeded
 //! [`Harness::rng`](crate::harness::Harness::rng), so a run can be repeated exactly.
 //!
-//! ```ignore
+//! ```no_run
+//! # use std::time::Duration;
+//! # use harness::fragment::Fragments;
+//! # fn check(h: &mut harness::Harness) -> harness::outcome::CheckResult {
+//! # let mut server = h.server("demo-server").start()?;
+//! # let mut c = server.connect()?;
+//! # let request = b"1 2 3 4 5 6\n";
 //! // `<E` then `OF>`, 30 ms apart: the token split across two reads.
-//! c.send_fragments(b"hello<EOF>", &Fragments::at([7]).with_gap(Duration::from_millis(30)))?;
+//! c.send_fragments(b"howdy<EOF>", &Fragments::at([7]).with_gap(Duration::from_millis(30)))?;
 //! // Three lines in one write, then a message in random pieces of 1 to 5 bytes.
 //! c.send_together(&["1 2\n", "3 4\n", "5 6\n"], &Fragments::whole())?;
 //! c.send_fragments(request, &Fragments::random(h.rng(), 1..=5))?;
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! [`Fragments`] also drives the writer of a concurrent exchange (bulk.rs), for
@@ -34,7 +42,25 @@ use crate::transcript::{escape, EventKind};
 /// note says how the data was cut.
 const LOGGED_WRITES: usize = 64;
 
-/// How to cut bytes into writes.
+/// How to cut bytes into writes: a plan, made before any byte is sent.
+///
+/// ```
+/// use harness::fragment::Fragments;
+///
+/// // `howdy<E` and `OF>`: the token split across two writes.
+/// assert_eq!(Fragments::at([7]).pieces(10), [0..7, 7..10]);
+/// assert_eq!(Fragments::every(4).pieces(10), [0..4, 4..8, 8..10]);
+/// assert_eq!(Fragments::whole().pieces(10), [0..10]);
+/// assert!(Fragments::whole().pieces(0).is_empty(), "no data, no write");
+///
+/// // Random sizes come from the check's seeded rng: the same seed, the same cut.
+/// let cut = |seed| Fragments::random(&mut fastrand::Rng::with_seed(seed), 1..=5).pieces(100);
+/// assert_eq!(cut(7), cut(7));
+/// assert!(cut(7).iter().all(|p| (1..=5).contains(&(p.end - p.start))));
+///
+/// let plan = Fragments::every(1);
+/// assert_eq!(plan.describe(&plan.pieces(3)), "in 3 writes of 1 byte");
+/// ```
 #[derive(Clone, Debug)]
 pub struct Fragments {
     cut: Cut,
@@ -260,15 +286,15 @@ mod tests {
         let transcript = crate::transcript::Transcript::default();
         let mut c =
             Conn::new(stream, "client 1".into(), "peer".into(), None, transcript.clone(), Duration::from_secs(5));
-        c.send_fragments(b"hello<EOF>", &Fragments::at([7]).with_gap(Duration::from_millis(5))).unwrap();
+        c.send_fragments(b"howdy<EOF>", &Fragments::at([7]).with_gap(Duration::from_millis(5))).unwrap();
         c.send_together(&["a\n", "b\n"], &Fragments::whole()).unwrap();
         drop(c);
         let mut got = Vec::new();
         theirs.read_to_end(&mut got).unwrap();
-        assert_eq!(got, b"hello<EOF>a\nb\n");
+        assert_eq!(got, b"howdy<EOF>a\nb\n");
         let sent: Vec<String> =
             transcript.events().into_iter().filter(|e| e.kind == EventKind::Sent).map(|e| e.text).collect();
-        assert_eq!(sent, [r#"[client 1] "hello<E""#, r#"[client 1] "OF>""#, r#"[client 1] "a\nb\n""#]);
+        assert_eq!(sent, [r#"[client 1] "howdy<E""#, r#"[client 1] "OF>""#, r#"[client 1] "a\nb\n""#]);
     }
 
     #[test]

@@ -1,14 +1,15 @@
-//! Message framing, the varsize protocol's subject: where one message ends in a byte
-//! stream. Either a token after the payload (`<EOF>`), or a 4-byte big-endian length
-//! before it. These helpers build framed messages as a [`Stream`] of labelled parts,
-//! so that a failure says "byte 1024 of message 2" or "the length prefix of message 3",
-//! and make payloads that can be told apart and never contain the token by accident.
+//! Message framing: where one message ends in a byte stream. Either a token after the
+//! payload (`<EOF>`), or a 4-byte big-endian length before it. These helpers build
+//! framed messages as a [`Stream`] of labelled parts, so that a failure says "byte 1024
+//! of message 2" or "the length prefix of message 3", and make payloads that can be
+//! told apart and never contain the token by accident.
 
 use crate::bulk::{Pattern, Stream};
 
 /// The end of a message in the eof framing.
 pub const TOKEN: &[u8] = b"<EOF>";
 
+/// How one message ends in the byte stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Framing {
     /// The payload, then `<EOF>`.
@@ -20,16 +21,24 @@ pub enum Framing {
 /// One message's payload: bytes, or a long generated run of them.
 #[derive(Clone, Debug)]
 pub enum Payload {
+    /// These bytes.
     Bytes(Vec<u8>),
+    /// A long generated run of bytes, never held whole.
     Long(Pattern),
 }
 
 impl Payload {
+    /// Its length in bytes.
     pub fn len(&self) -> u64 {
         match self {
             Payload::Bytes(b) => b.len() as u64,
             Payload::Long(p) => p.len(),
         }
+    }
+
+    /// Whether it has no bytes at all (the empty message).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -63,7 +72,7 @@ impl Framing {
     /// Appends one framed message to `stream`, named `label` ("message 2").
     pub fn push(self, stream: &mut Stream, label: &str, payload: &Payload) {
         if self == Framing::Length {
-            let len = u32::try_from(payload.len()).expect("a varsize message fits a 4-byte length");
+            let len = u32::try_from(payload.len()).expect("a message of a check fits a 4-byte length");
             stream.push(format!("the length prefix of {label}"), len.to_be_bytes().to_vec());
         }
         match payload {
@@ -75,8 +84,8 @@ impl Framing {
         }
     }
 
-    /// The messages, framed, one after another: what the grader sends, and what an
-    /// echo server sends back.
+    /// The messages, framed, one after another: what the grader sends, and what a
+    /// server that sends each message back returns.
     pub fn messages(self, payloads: &[Payload]) -> Stream {
         let mut stream = Stream::new();
         for (i, payload) in payloads.iter().enumerate() {

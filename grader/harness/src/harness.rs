@@ -24,10 +24,12 @@ use crate::transcript::{EventKind, Transcript};
 /// How to start the program that plays one role.
 #[derive(Clone, Debug)]
 pub struct Launcher {
+    /// The program to run.
     pub program: String,
+    /// Its arguments before the grader's own (`--host`, `--port`, the role's).
     pub args: Vec<String>,
-    /// How a student would type it, for the transcript: `cargo run -q -p hello --bin
-    /// hello-server --`, or the `--cmd` as given.
+    /// How a student would type it, for the transcript: `cargo run -q -p demo --bin
+    /// demo-server --`, or the `--cmd` as given.
     pub shown: String,
     /// A folder the program may read whole in the sandbox, besides what its command
     /// line names: a submission's own folder in `grader batch`.
@@ -38,7 +40,9 @@ pub struct Launcher {
 pub struct Env {
     /// Each role's launcher, or why it cannot be launched (its lab did not build).
     pub programs: HashMap<String, Result<Launcher, Failure>>,
+    /// The run's time limits (`--timeout-scale` applied).
     pub timeouts: Timeouts,
+    /// The resource limits of every program under test.
     pub limits: Limits,
     /// Refuse to run any program outside the sandbox (`--require-sandbox`).
     pub require_sandbox: bool,
@@ -47,6 +51,43 @@ pub struct Env {
 /// One check's view of the world. The programs it starts belong to the [`Server`] and
 /// [`Client`] values it returns, and are stopped when those are dropped: at the latest
 /// when the check returns.
+///
+/// The grader's runner makes one per check; a check only receives it:
+///
+/// ```no_run
+/// use std::collections::HashMap;
+/// use std::sync::Arc;
+///
+/// use harness::deadline::Timeouts;
+/// use harness::limits::Limits;
+/// use harness::{Env, Harness, Launcher};
+///
+/// // The run: which program plays each role, its time and resource limits.
+/// let server = Launcher {
+///     program: "python3".into(),
+///     args: vec!["server.py".into()],
+///     shown: "python3 server.py".into(),
+///     visible: None,
+/// };
+/// let env = Arc::new(Env {
+///     programs: HashMap::from([("demo-server".to_string(), Ok(server))]),
+///     timeouts: Timeouts::scaled(1.0),
+///     limits: Limits::default(),
+///     require_sandbox: false,
+/// });
+/// // One check: a transcript of its own, random choices seeded for a rerun.
+/// let mut h = Harness::new(env, 1);
+/// let mut server = h.server("demo-server").start()?;
+/// let mut c = server.connect()?;
+/// c.send_line("ping")?;
+/// c.expect_exact("ping\n")?;
+/// drop(c);
+/// server.expect_alive("after its client left")?;
+/// for event in h.transcript() {
+///     println!("{}", event.render());
+/// }
+/// # Ok::<(), harness::outcome::Failure>(())
+/// ```
 pub struct Harness {
     env: Arc<Env>,
     transcript: Transcript,
@@ -57,6 +98,7 @@ pub struct Harness {
 pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 impl Harness {
+    /// The harness of one check of the run `env`, its random choices seeded by `seed`.
     pub fn new(env: Arc<Env>, seed: u64) -> Harness {
         Harness { env, transcript: Transcript::default(), rng: fastrand::Rng::with_seed(seed) }
     }
@@ -67,6 +109,7 @@ impl Harness {
         &mut self.rng
     }
 
+    /// The run's time limits.
     pub fn timeouts(&self) -> Timeouts {
         self.env.timeouts
     }
@@ -171,7 +214,16 @@ impl Harness {
     }
 }
 
-/// Options for starting a server: `h.server("hello-server").start()?`.
+/// Options for starting a server: `h.server("demo-server").start()?`.
+///
+/// ```no_run
+/// # fn check(h: &mut harness::Harness) -> harness::outcome::CheckResult {
+/// // `--host 127.0.0.1 --port P --verbose`, P a free port; ready once it listens.
+/// let mut server = h.server("demo-server").args(["--verbose"]).start()?;
+/// let mut c = server.connect()?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct ServerStart<'h> {
     harness: &'h Harness,
     role: String,
@@ -193,8 +245,9 @@ impl<'h> ServerStart<'h> {
         self
     }
 
-    /// A folder of the grader's that the server may write into besides its own (the
-    /// logging lab's log folder, which outlives one server to be read by the next).
+    /// A folder of the grader's that the server may write into besides its own (a
+    /// folder the check made for the program's files, which outlives one server to be
+    /// read by the next).
     pub fn writable(mut self, dir: &Path) -> Self {
         self.writable.push(dir.to_path_buf());
         self
@@ -272,6 +325,7 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// The port it listens on (the `--port` it was given).
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -444,7 +498,22 @@ fn not_listening(role: &str, proto: Proto, host: IpAddr, port: u16, process: &Pr
     diagnose::explain_stderr(failure, role, &process.stderr.text())
 }
 
-/// Options for starting a client: `h.client("hello-client").port(p).args([..]).run()?`.
+/// Options for starting a client: `h.client("demo-client").port(p).args([..]).run()?`.
+///
+/// ```no_run
+/// # fn check(h: &mut harness::Harness) -> harness::outcome::CheckResult {
+/// // The grader plays the server the student's client talks to.
+/// let mut peer = h.scripted_server()?;
+/// let client = h.client("demo-client").port(peer.port()).args(["ping"]).start()?;
+/// let mut c = peer.accept(&client)?;
+/// c.expect_exact("ping\n")?;
+/// c.send("pong\n")?;
+/// let run = client.finish()?;
+/// run.expect_success()?;
+/// run.expect_stdout(&["pong".to_string()])?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct ClientStart<'h> {
     harness: &'h Harness,
     role: String,
@@ -540,9 +609,13 @@ impl Client {
 
 /// A client that has exited: its status and output.
 pub struct ClientRun {
+    /// The role it played.
     pub role: String,
+    /// How it exited.
     pub status: ExitStatus,
+    /// Everything it printed on stdout (up to the output cap).
     pub stdout: String,
+    /// Everything it printed on stderr (up to the output cap).
     pub stderr: String,
     /// Its stdout as bytes, for output that must match byte for byte.
     pub stdout_bytes: Vec<u8>,
@@ -636,6 +709,7 @@ pub struct ScriptedServer {
 }
 
 impl ScriptedServer {
+    /// The port it listens on, for the client's `--port`.
     pub fn port(&self) -> u16 {
         self.port
     }

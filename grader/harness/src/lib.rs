@@ -13,8 +13,8 @@
 //!     let mut server = h.server("line-server").start()?; // free port, own folder, own group
 //!     for n in 1..=2 {
 //!         let mut c = server.connect()?; // every read has a deadline
-//!         c.send("ping\n")?;
-//!         c.expect_line("ping")?;
+//!         c.send_line("ping")?;
+//!         c.expect_exact("ping\n")?;
 //!         drop(c);
 //!         server.expect_alive(&format!("after client {n}"))?;
 //!     }

@@ -1,9 +1,9 @@
 //! The resource limits of a program under test, and `--limit` to change them.
 //!
 //! The defaults stop a runaway program without getting in the way of a correct one in
-//! any language: a JVM or a thread-per-client server under the threaded lab's crowd of
-//! 256 clients stays far below them. The address space is not limited by default
-//! because the JVM and Go reserve far more than they use.
+//! any language: a JVM or a thread-per-client server under a crowd of 256 clients stays
+//! far below them. The address space is not limited by default because the JVM and Go
+//! reserve far more than they use.
 
 use serde::{Deserialize, Serialize};
 
@@ -162,8 +162,8 @@ fn parse_seconds(value: &str) -> Result<u64, String> {
 }
 
 fn parse_bytes(value: &str) -> Result<u64, String> {
-    let upper = value.to_ascii_uppercase();
-    let digits = upper.trim_end_matches(['B', 'I']);
+    let caps = value.to_ascii_uppercase();
+    let digits = caps.trim_end_matches(['B', 'I']);
     let (number, shift) = match digits.chars().last() {
         Some('K') => (&digits[..digits.len() - 1], 10),
         Some('M') => (&digits[..digits.len() - 1], 20),

@@ -1,16 +1,16 @@
 //! Is a program listening yet, and where, and is it the program's own socket?
 //! Answered from the kernel's socket tables, without touching the program.
 //!
-//! A probe connection would count as a client (a logging server would log it, an
+//! A probe connection would count as a client (a server that logs its clients would log it, an
 //! iterative server would be busy with it), so readiness is read from the tables the
 //! kernel keeps of its sockets, with the processes that hold them. Two sources, one
 //! per platform ([`Method`]):
 //!
 //! - Linux: netlink's sock_diag, else /proc/net, with the owners from /proc/PID/fd
-//!   ([`linux`]);
+//!   (`listening/linux.rs`);
 //! - the portable mode (macOS, or `SOCKET_LABS_PORTABLE=1` on Linux): the `listeners`
 //!   crate, which lists sockets with their pids on Linux and macOS alike
-//!   ([`portable`]).
+//!   (`listening/portable.rs`).
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -31,6 +31,8 @@ pub enum Method {
     Listeners,
 }
 
+/// Where readiness is read from here: [`Method::ProcNet`] on Linux, [`Method::Listeners`]
+/// in the portable mode.
 pub fn method() -> Method {
     if cfg!(target_os = "linux") && !crate::platform::portable() {
         Method::ProcNet

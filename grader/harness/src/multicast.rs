@@ -253,12 +253,14 @@ fn probe(timeouts: Timeouts) -> Result<(), String> {
 /// One datagram a [`Listener`] received.
 #[derive(Clone, Debug)]
 pub struct Datagram {
+    /// Its payload.
     pub bytes: Vec<u8>,
     /// The IP time-to-live it arrived with (Linux only).
     pub ttl: Option<u8>,
 }
 
 impl Datagram {
+    /// Its payload as text (invalid UTF-8 replaced).
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
@@ -297,6 +299,7 @@ impl Listener {
         Ok(Listener { label, inbox, stop, thread: Some(thread) })
     }
 
+    /// Its name in the transcript: `grader's subscriber NAME GROUP:PORT`.
     pub fn label(&self) -> &str {
         &self.label
     }
@@ -306,6 +309,7 @@ impl Listener {
         self.inbox.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// How many datagrams it has received so far.
     pub fn count(&self) -> usize {
         self.inbox.0.lock().unwrap_or_else(|e| e.into_inner()).len()
     }

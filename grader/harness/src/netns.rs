@@ -28,7 +28,7 @@ pub fn mode() -> Mode {
     MODE.get().copied().unwrap_or(Mode::Loopback)
 }
 
-/// Moves this (still single-threaded) process into a new network namespace: `lo` up
+/// Moves this (still with one thread) process into a new network namespace: `lo` up
 /// and 224.0.0.0/4 routed to it. As root only a network namespace is made; otherwise a
 /// user namespace too, mapping the user to itself, which unprivileged users may do
 /// where the system allows it. A mount namespace comes with it, private to this

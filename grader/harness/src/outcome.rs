@@ -36,6 +36,7 @@ pub enum FailureKind {
 /// A failed check: a one-line summary plus the facts that explain it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Failure {
+    /// What kind of failure: it decides the reported status.
     pub kind: FailureKind,
     /// One sentence: what went wrong.
     pub summary: String,
@@ -56,6 +57,7 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure of `kind`, said in one sentence; the builders below add the facts.
     pub fn new(kind: FailureKind, summary: impl Into<String>) -> Self {
         Failure {
             kind,
@@ -84,26 +86,31 @@ impl Failure {
         Failure::new(FailureKind::Skipped, reason)
     }
 
+    /// What the grader sent just before (escaped).
     pub fn sent(mut self, sent: impl Into<String>) -> Self {
         self.sent = Some(sent.into());
         self
     }
 
+    /// What the contract expected (escaped or described).
     pub fn expected(mut self, expected: impl Into<String>) -> Self {
         self.expected = Some(expected.into());
         self
     }
 
+    /// What came back instead (escaped or described).
     pub fn got(mut self, got: impl Into<String>) -> Self {
         self.got = Some(got.into());
         self
     }
 
+    /// One more fact: an exit status, the program's last stderr lines.
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.details.push(detail.into());
         self
     }
 
+    /// What to look at: the concept, not the answer. Replaces any hint before it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self.hint_is_fallback = false;

@@ -43,12 +43,15 @@ pub enum WorkDir {
 
 /// What to start.
 pub struct Spec {
+    /// The program to run.
     pub program: String,
+    /// Its arguments.
     pub args: Vec<String>,
+    /// Where it starts.
     pub dir: WorkDir,
     /// Bytes written to its stdin, which is then closed; `None` gives it no stdin.
     pub stdin: Option<Vec<u8>>,
-    /// The name its output lines carry in the transcript, such as `hello-server`.
+    /// The name its output lines carry in the transcript, such as `demo-server`.
     pub label: String,
     /// The limits of a program under test. A spec with limits is untrusted: it runs in
     /// the sandbox (sandbox/), with an allow-listed environment; one without (cargo,
@@ -69,7 +72,9 @@ pub struct Process {
     pid: u32,
     dir: Option<Folder>,
     exit: ExitSlot,
+    /// Its stdout, captured as it comes.
     pub stdout: Capture,
+    /// Its stderr, captured as it comes.
     pub stderr: Capture,
     stopped: bool,
     jail: Jail,
@@ -84,10 +89,12 @@ pub struct Process {
 #[derive(Clone)]
 pub struct Watch {
     exit: ExitSlot,
+    /// Its stderr, captured as it comes.
     pub stderr: Capture,
 }
 
 impl Watch {
+    /// The exit status, if it has exited (not waiting).
     pub fn exit_status(&self) -> Option<ExitStatus> {
         *self.exit.0.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -138,6 +145,8 @@ pub fn group_members(pgid: u32) -> Vec<proctable::Member> {
 }
 
 impl Process {
+    /// Starts `spec` as the leader of a process group of its own (in the sandbox when it
+    /// has limits), its output relayed into `transcript` line by line.
     pub fn start(spec: Spec, transcript: &Transcript) -> io::Result<Process> {
         let untrusted = spec.limits.is_some();
         let box_ = if untrusted { sandbox::get().ok() } else { None };
@@ -283,6 +292,7 @@ impl Process {
         })
     }
 
+    /// Its pid, which is also its process group's id.
     pub fn pid(&self) -> u32 {
         self.pid
     }

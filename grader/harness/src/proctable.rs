@@ -13,7 +13,9 @@ use crate::platform::portable;
 
 /// A process and its state letter (`R`, `S`, `Z` for a zombie, ...).
 pub struct Member {
+    /// Its pid.
     pub pid: u32,
+    /// Its state letter.
     pub state: char,
 }
 

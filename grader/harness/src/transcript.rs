@@ -15,20 +15,30 @@ const SHOWN_BYTES: usize = 300;
 /// the report without end.
 const MAX_EVENTS: usize = 2_000;
 
+/// What one line of a transcript records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
+    /// A command as the student would type it (`$`).
     Command,
+    /// Bytes the grader sent (`>`).
     Sent,
+    /// Bytes the grader received (`<`).
     Received,
+    /// A line a program printed (`[role] ...`).
     Output,
+    /// The grader's own note (`#`).
     Note,
 }
 
+/// One line of a transcript.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Event {
+    /// When, in milliseconds since the check started.
     pub at_ms: u64,
+    /// What it records.
     pub kind: EventKind,
+    /// The line, without its mark.
     pub text: String,
 }
 
@@ -46,6 +56,26 @@ impl Event {
 }
 
 /// A shared, append-only log; cloned into every connection and output relay of a check.
+///
+/// ```
+/// use harness::transcript::{escape, EventKind, Transcript};
+///
+/// let transcript = Transcript::default();
+/// transcript.push(EventKind::Command, "python3 server.py --host 127.0.0.1 --port 20001");
+/// transcript.push(EventKind::Sent, format!("[client 1] {}", escape(b"ping\n")));
+/// transcript.push(EventKind::Output, "[demo-server] got a client");
+/// transcript.note("the server closed the connection");
+/// let lines: Vec<String> = transcript.events().iter().map(|e| e.render()).collect();
+/// assert_eq!(
+///     lines,
+///     [
+///         "$ python3 server.py --host 127.0.0.1 --port 20001",
+///         r#"> [client 1] "ping\n""#,
+///         "[demo-server] got a client",
+///         "# the server closed the connection",
+///     ]
+/// );
+/// ```
 #[derive(Clone)]
 pub struct Transcript {
     start: Instant,
@@ -74,6 +104,7 @@ impl Transcript {
 }
 
 impl Transcript {
+    /// Adds a line (past the cap of a few thousand, one last note says it was cut).
     pub fn push(&self, kind: EventKind, text: impl Into<String>) {
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         if events.len() < MAX_EVENTS {
@@ -85,10 +116,12 @@ impl Transcript {
         }
     }
 
+    /// Adds a note of the grader's (`#`).
     pub fn note(&self, text: impl Into<String>) {
         self.push(EventKind::Note, text);
     }
 
+    /// Every line so far, in order.
     pub fn events(&self) -> Vec<Event> {
         self.events.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -97,6 +130,14 @@ impl Transcript {
 /// Shows bytes as text a student can read: printable UTF-8 as is, `\n`, `\r`, `\t`,
 /// `\"` and `\\` escaped, other bytes as `\xNN`, in quotes, cut after `limit` bytes
 /// with the total length said.
+///
+/// ```
+/// use harness::transcript::{escape, escape_limited};
+///
+/// assert_eq!(escape("héllo\r\n".as_bytes()), r#""héllo\r\n""#);
+/// assert_eq!(escape(b"\xff\"q\""), r#""\xff\"q\"""#);
+/// assert_eq!(escape_limited(b"abcdef", 3), r#""abc"... (6 bytes in all)"#);
+/// ```
 pub fn escape_limited(bytes: &[u8], limit: usize) -> String {
     let shown = &bytes[..bytes.len().min(limit)];
     let mut out = String::with_capacity(shown.len() + 2);

@@ -12,18 +12,22 @@
 //! check sees exactly what the program sent, unless the grader plays the lossy network
 //! on purpose ([`ScriptedUdpServer::lose`]).
 //!
-//! ```ignore
-//! let mut server = h.server("udp-echo-server").start_udp()?;   // waits until it is bound
+//! ```no_run
+//! # use harness::outcome::CheckResult;
+//! # fn check(h: &mut harness::Harness) -> CheckResult {
+//! let mut server = h.server("demo-server").start_udp()?;        // waits until it is bound
 //! let mut a = server.socket()?;                                 // "client 1", its own port
 //! a.send("Mon")?;                                               // one datagram
 //! a.expect_datagram("Mon")?;                                    // one datagram back, from the server's port
 //!
 //! let mut scripted = h.scripted_udp_server()?;                  // the grader plays the server
-//! let client = h.client("udp-echo-client").port(scripted.port()).start()?;
+//! let client = h.client("demo-client").port(scripted.port()).start()?;
 //! let first = scripted.recv(&client)?;
 //! scripted.lose(&first);                                        // no reply: the client must retry
 //! let again = scripted.recv_within(&client, h.timeouts().client_run, "a retransmission")?;
 //! scripted.reply(&again, &again.data)?;
+//! # Ok(())
+//! # }
 //! ```
 
 use std::io::ErrorKind;
@@ -128,7 +132,7 @@ pub struct UdpConn {
     socket: UdpSocket,
     /// Names this socket in the transcript: `client 2`.
     label: String,
-    /// The program at the other end, as the student knows it: `udp-echo-server`.
+    /// The program at the other end, as the student knows it: `demo-server`.
     peer: String,
     /// Where datagrams go, and where replies must come from.
     peer_addr: SocketAddr,
@@ -280,6 +284,7 @@ impl UdpConn {
 pub struct Datagram {
     /// Where it came from: where a reply goes.
     pub from: SocketAddr,
+    /// Its payload.
     pub data: Vec<u8>,
 }
 
@@ -313,6 +318,7 @@ pub struct ScriptedUdpServer {
 }
 
 impl ScriptedUdpServer {
+    /// The port it is bound to, for the client's `--port`.
     pub fn port(&self) -> u16 {
         self.port
     }

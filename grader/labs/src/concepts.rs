@@ -114,7 +114,8 @@ mod tests {
 
     #[test]
     fn every_concept_has_its_chapter() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        // This crate is grader/labs in the workspace.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap();
         for concept in CONCEPTS {
             assert!(root.join(concept.page).is_file(), "{} has no chapter {}", concept.title, concept.page);
         }

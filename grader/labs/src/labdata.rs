@@ -36,7 +36,7 @@ pub fn find(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// The built-in labs (see [`BUILTIN`]).
+/// The built-in labs (see `BUILTIN`).
 pub fn builtin() -> Result<Vec<&'static Lab>> {
     BUILTIN.iter().map(|(name, text)| parse(text, name, None)).collect()
 }

@@ -49,7 +49,7 @@ pub struct CheckFile {
     #[serde(default)]
     pub after: Vec<String>,
     /// Seconds a correct program keeps this check waiting at least (see
-    /// [`Check::waits`](crate::model::Check::waits)).
+    /// the `waits` of the lab model's `Check`).
     #[serde(default)]
     pub waits: f64,
     /// A hint for any failure of the check that no step's hint covers.

@@ -26,7 +26,7 @@ pub struct Lab {
 pub struct Role {
     pub name: &'static str,
     pub default_port: u16,
-    /// Its file on the Python track, for a lab written as data (else [`PYTHON_FILES`]).
+    /// Its file on the Python track, for a lab written as data (else the registry's `PYTHON_FILES`).
     pub python: Option<&'static str>,
 }
 

@@ -41,10 +41,12 @@ pub fn hierarchies() -> &'static Hierarchies {
 }
 
 impl Hierarchies {
+    /// Whether a program's processes can be counted and capped (`pids.max`).
     pub fn counts_processes(&self) -> bool {
         self.pids.is_some()
     }
 
+    /// Whether a program's memory can be capped (`memory.max`).
     pub fn limits_memory(&self) -> bool {
         self.memory.is_some()
     }

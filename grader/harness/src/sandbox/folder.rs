@@ -70,6 +70,7 @@ impl Folder {
         Ok(folder)
     }
 
+    /// Where it is.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -114,7 +114,7 @@ fn probe() -> Result<Sandbox, String> {
 }
 
 /// The seccomp filters handed to bubblewrap: the read ends of their pipes, to be
-/// placed at [`FILTER_FDS`] in the child. Keep them until the program has started.
+/// placed at `FILTER_FDS` in the child. Keep them until the program has started.
 pub struct Filters(Vec<OwnedFd>);
 
 impl Filters {
@@ -154,7 +154,9 @@ impl Filters {
 
 /// Where a program runs and what it is given.
 pub struct Place<'a> {
+    /// The program to run.
     pub program: &'a str,
+    /// Its arguments.
     pub args: &'a [String],
     /// Its own folder: its working directory and `HOME`, the one place it may write
     /// besides its private `/tmp`.

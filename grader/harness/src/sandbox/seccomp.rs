@@ -110,7 +110,7 @@ fn arch() -> Result<TargetArch, String> {
         .map_err(|_| format!("seccomp filters are not built for {} here", std::env::consts::ARCH))
 }
 
-/// The filter that answers EPERM: every call of [`denied`], and `clone` with any
+/// The filter that answers EPERM: every call of `denied`, and `clone` with any
 /// namespace flag.
 pub fn deny_filter() -> Result<BpfProgram, String> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();

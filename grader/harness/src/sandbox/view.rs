@@ -23,6 +23,7 @@ const BIN_NAMES: [&str; 3] = ["bin", "sbin", "shims"];
 /// One read-only mount of the sandbox, or a symbolic link.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bind {
+    /// The path, the same inside as outside.
     pub path: PathBuf,
     /// Skipped when the path does not exist (the system folders differ by machine).
     pub optional: bool,
@@ -173,7 +174,7 @@ mod tests {
         let work = tmp.path().join("work");
         std::fs::create_dir_all(work.join("target/debug")).unwrap();
         std::fs::create_dir_all(work.join("alice")).unwrap();
-        let binary = work.join("target/debug/hello-server");
+        let binary = work.join("target/debug/demo-server");
         std::fs::write(&binary, b"\x7fELF").unwrap();
         let script = work.join("alice/server.py");
         std::fs::write(&script, b"print()").unwrap();

@@ -193,7 +193,7 @@ fn skipped_empty(mut failure: Failure, payloads: &[Payload]) -> Failure {
         let token = format!("<EOF> after message {} (", i + 1);
         failure.summary.contains(&whole) || failure.details.iter().any(|d| d.contains(&token))
     };
-    let at_empty = |(i, p): (usize, &Payload)| p.len() == 0 && names(i);
+    let at_empty = |(i, p): (usize, &Payload)| p.is_empty() && names(i);
     let wrong = matches!(failure.kind, Mismatch | Timeout);
     if wrong && failure.hint.is_none() && payloads.iter().enumerate().any(at_empty) {
         failure.hint = Some(EMPTY.to_string());
@@ -449,7 +449,7 @@ fn server_length_framing(h: &mut Harness) -> CheckResult {
     for (what, message) in messages {
         h.note(what);
         // The messages before it passed, so a failure at the empty one is about emptiness.
-        let hint = if message.len() == 0 { EMPTY } else { LENGTH };
+        let hint = if message.is_empty() { EMPTY } else { LENGTH };
         echo(&mut c, Framing::Length, &[message], &Fragments::whole(), within).hint(hint)?;
     }
     Ok(())
