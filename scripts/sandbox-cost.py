@@ -4,7 +4,7 @@ times, plain and under each design docs/trust.md compares, with the median wall 
 per start and the CPU time per start (user + system, of the whole process tree: less
 sensitive to a loaded machine than the wall time).
 
-  A: bubblewrap, as the grader runs it (grader/src/sandbox/), with setpriv to nobody
+  A: bubblewrap, as the grader runs it (grader/harness/src/sandbox/), with setpriv to nobody
      when run as root, in a user namespace otherwise;
   B: the kernel work of a namespace set-up of our own (a mount and a PID namespace and
      a new /proc), through unshare(1): a lower bound for it, since Landlock and seccomp

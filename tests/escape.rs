@@ -1,5 +1,5 @@
 //! The attack zoo: programs that try to get out of the sandbox the grader runs them in
-//! (grader/src/sandbox), one way each (tests/fixtures/escape/attack.py), graded as
+//! (grader/harness/src/sandbox), one way each (tests/fixtures/escape/attack.py), graded as
 //! hello-server through `--cmd`. Each attack must fail, and the test checks that from
 //! the outside: no secret in the report, no file written, no process left, the grader
 //! alive with its report whole. The zoo runs as the user running the tests and, when

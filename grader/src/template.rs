@@ -136,13 +136,20 @@ pub fn run(args: &TemplateArgs, root: Option<&Path>) -> Result<ExitCode> {
 fn manifest(root: &Path, dest: &Path, track: Track) -> Result<String> {
     let text = std::fs::read_to_string(root.join("Cargo.toml")).context("cannot read Cargo.toml")?;
     let mut manifest: toml::Table = text.parse().context("Cargo.toml is not TOML")?;
-    let members: Vec<&str> = match track {
-        Track::Rust => vec!["grader", "labs/*"],
-        Track::Python => vec!["grader"],
-    };
     let Some(workspace) = manifest.get_mut("workspace").and_then(toml::Value::as_table_mut) else {
         bail!("Cargo.toml has no [workspace]");
     };
+    // The grader and its crates (grader/harness, grader/labs, grader/report), as the
+    // course lists them; the Rust track's skeletons too.
+    let listed = workspace.get("members").and_then(toml::Value::as_array).cloned().unwrap_or_default();
+    let mut members: Vec<&str> =
+        listed.iter().filter_map(toml::Value::as_str).filter(|m| *m == "grader" || m.starts_with("grader/")).collect();
+    if !members.contains(&"grader") {
+        members.insert(0, "grader");
+    }
+    if track == Track::Rust {
+        members.push("labs/*");
+    }
     workspace.insert("members".into(), toml::Value::Array(members.iter().map(|m| toml::Value::from(*m)).collect()));
     let packages = packages(dest, &members)?;
     if let Some(profiles) = manifest.get_mut("profile").and_then(toml::Value::as_table_mut) {
