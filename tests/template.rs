@@ -402,6 +402,10 @@ fn the_gradescope_bundle_carries_no_solutions() {
     assert!(course.join("labs/hello/src/bin/hello-server.rs").is_file(), "the skeletons are there");
     let manifest = fs::read_to_string(course.join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("solution"), "{manifest}");
+    for krate in grader_crates() {
+        assert!(course.join(&krate).join("Cargo.toml").is_file(), "the bundle has {krate}");
+        assert!(manifest.contains(&format!("\"{krate}\"")), "the bundle's workspace has {krate}: {manifest}");
+    }
     let metadata = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
         .current_dir(&course)
@@ -412,6 +416,20 @@ fn the_gradescope_bundle_carries_no_solutions() {
         let text = fs::read_to_string(dir.path().join("x").join(script)).unwrap();
         assert!(text.contains("--require-sandbox"), "{script} must refuse to grade unsandboxed");
     }
+}
+
+/// The grader's crates (grader/harness, grader/labs, ...): folders of grader/ with a
+/// Cargo.toml, which every copy of the course carries with the grader.
+fn grader_crates() -> Vec<String> {
+    let mut crates: Vec<String> = fs::read_dir(root().join("grader"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| format!("grader/{}", e.file_name().to_string_lossy()))
+        .collect();
+    crates.sort();
+    assert!(crates.len() >= 3, "the grader's crates: {crates:?}");
+    crates
 }
 
 /// The workspace's target folder (where the grader of these tests was built).
@@ -471,6 +489,9 @@ fn the_student_template_takes_a_student_from_todo_to_passing_checks() {
     make_template(&course, &[]);
     let manifest = fs::read_to_string(course.join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("-solution"), "no profile of a package the template lacks: {manifest}");
+    for krate in grader_crates() {
+        assert!(manifest.contains(&format!("\"{krate}\"")), "the template's workspace has {krate}: {manifest}");
+    }
 
     // Before writing anything: every check fails, and says the program is not written.
     let first = student_cargo(&course, &["grade", "hello", "--format", "json", "--color", "never"]);
@@ -527,6 +548,10 @@ fn a_python_template_grades_the_python_files() {
     assert!(!course.join("labs/hello/Cargo.toml").exists(), "no Rust skeletons in a Python course");
     let manifest = fs::read_to_string(course.join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("varsize"), "no profile of a package the template lacks: {manifest}");
+    assert!(!manifest.contains("labs/*"), "no Rust skeletons among the members: {manifest}");
+    for krate in grader_crates() {
+        assert!(manifest.contains(&format!("\"{krate}\"")), "the template's workspace has {krate}: {manifest}");
+    }
 
     let grade = |root: &Path| {
         Command::new(grader_path())
