@@ -3,10 +3,10 @@
 //! under test sends can reach any other network.
 //!
 //! Entering a namespace must happen before the process has a second thread (a user
-//! namespace demands it), so the grader enters it at the very top of `main`, in a
-//! child grader started for that purpose (see `inner.rs`). Everything Linux-specific
-//! is in this file; elsewhere [`enter`] says why it is unavailable, and the run falls
-//! back to plain loopback with every multicast socket naming 127.0.0.1.
+//! namespace demands it), so the grader enters it at the very top of `main`, in a child
+//! grader started for that purpose (see `grader/src/inner.rs`). Everything Linux-specific
+//! is in this file; elsewhere [`enter`] says why it is unavailable, and the run falls back
+//! to plain loopback with every multicast socket naming 127.0.0.1.
 
 /// The multicast range, routed to loopback inside the namespace.
 pub const MULTICAST_NET: (std::net::Ipv4Addr, u8) = (std::net::Ipv4Addr::new(224, 0, 0, 0), 4);

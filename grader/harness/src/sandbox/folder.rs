@@ -1,11 +1,12 @@
 //! A program's own folder: its working directory and `HOME`, the one place outside
 //! its private `/tmp` where it may write.
 //!
-//! Where the grader runs in its private mount namespace (`inner.rs`), the folder is a
-//! tmpfs of a fixed size (`--limit disk=`) and a fixed number of files: a program that
-//! writes without end gets ENOSPC, whatever the per-file limit. The mount exists in
-//! that namespace only, so it vanishes with the grader, however the grader ends.
-//! Elsewhere it is a plain folder, and only the per-file limit (RLIMIT_FSIZE) holds.
+//! Where the grader runs in its private mount namespace (the child grader,
+//! `grader/src/inner.rs`), the folder is a tmpfs of a fixed size (`--limit disk=`) and a
+//! fixed number of files: a program that writes without end gets ENOSPC, whatever the
+//! per-file limit. The mount exists in that namespace only, so it vanishes with the grader,
+//! however the grader ends. Elsewhere it is a plain folder, and only the per-file limit
+//! (RLIMIT_FSIZE) holds.
 //!
 //! All folders of a run are made in one folder of the run's ([`set_root`]), which the
 //! grader that made it removes whatever happened to the one that ran the checks.

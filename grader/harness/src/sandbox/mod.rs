@@ -13,9 +13,9 @@
 //! - `seccompiler` (rust-vmm's) compiles those filters ([`seccomp`]);
 //! - `setpriv` (util-linux) drops root to an unprivileged uid when the grader runs as
 //!   root: inside, a program is never root;
-//! - cgroups limit its processes and memory ([`cgroup`]); a size-capped tmpfs holds
-//!   its folder (mounted by the grader's private mount namespace, `inner.rs`) and its
-//!   `/tmp`, so it cannot fill the disk;
+//! - cgroups limit its processes and memory ([`cgroup`]); a size-capped tmpfs holds its
+//!   folder (mounted by the grader's private mount namespace, `grader/src/inner.rs`) and
+//!   its `/tmp`, so it cannot fill the disk;
 //! - its environment is an allow-list ([`environment`]): no token, no CI variable.
 //!
 //! Where a layer cannot be had (no `bwrap`, no user namespaces, not Linux, the
