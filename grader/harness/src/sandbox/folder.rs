@@ -49,6 +49,7 @@ pub fn capped() -> bool {
 }
 
 /// The most files (and folders) one program's folder may hold.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // a tmpfs's option: Linux only
 const MAX_FILES: u32 = 4096;
 
 /// One program's folder; removed (and unmounted) when dropped.

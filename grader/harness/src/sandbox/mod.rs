@@ -80,6 +80,7 @@ pub fn announced() -> Option<String> {
 
 /// Set by `SOCKET_LABS_NO_SANDBOX=1`: run every program without the sandbox (to
 /// compare, or to debug a program that behaves differently inside).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // only Linux has a sandbox to turn off
 const OFF_VAR: &str = "SOCKET_LABS_NO_SANDBOX";
 
 #[cfg(not(target_os = "linux"))]
@@ -246,6 +247,7 @@ impl Sandbox {
     /// Runs `true` in the sandbox exactly as a program would run, so that a machine
     /// where it cannot work (user namespaces disabled, a container without the
     /// privileges) is found before any check, with bubblewrap's own words.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // probed on Linux only
     fn try_once(&self) -> Result<(), String> {
         // In the run's folder: an interrupt during the probe leaves nothing behind.
         let dir = tempfile::Builder::new()
