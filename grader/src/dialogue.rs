@@ -1057,6 +1057,35 @@ mod tests {
         assert_eq!(unescape(r"a\x00\xffb\n\\x"), b"a\x00\xffb\n\\x".to_vec());
     }
 
+    fn load(steps: &str) -> anyhow::Result<()> {
+        let text = format!(
+            "title = \"t\"\n[[role]]\nname = \"s\"\nport = 1\n[[check]]\nslug = \"c\"\nname = \"n\"\npoints = 1\nsteps = [{steps}]\n"
+        );
+        crate::labdata::parse(&text, "t", None).map(drop)
+    }
+
+    #[test]
+    fn a_crowd_is_checked_when_its_lab_is_loaded() {
+        let talk = "greet = [{ send = \"hi\" }], steps = [{ send = \"x\" }, { expect = \"y\" }]";
+        assert!(load(&format!("{{ start = \"s\" }}, {{ crowd = 8, ladder = [1, 8, 64], rounds = 2, {talk} }}")).is_ok());
+        let error = |steps: &str| format!("{:#}", load(steps).unwrap_err());
+        assert!(error("{ crowd = 8, ladder = [1, 4] }").contains("the ladder is the crowd's sizes"));
+        assert!(error("{ crowd = 8, ladder = [8, 1] }").contains("the ladder is the crowd's sizes"));
+        assert!(error("{ crowd = 0 }").contains("one client or more"));
+        assert!(error("{ crowd = 2, steps = [{ start = \"s\" }] }").contains("only talk"));
+        assert!(error("{ send = \"x\", on_alone = \"h\" }").contains("on_alone belongs to crowd"));
+        assert!(error("{ send = \"x\", steps = [] }").contains("steps belong to repeat or crowd"));
+    }
+
+    #[test]
+    fn unchanged_is_a_mismatch_that_got_back_what_was_sent() {
+        let echoed = Failure::mismatch("x").sent("\"abc\"").got("\"abc\"");
+        assert!(When::Unchanged.fits(&echoed));
+        assert!(!When::Unchanged.fits(&Failure::mismatch("x").sent("\"abc\"").got("\"ABc\"")));
+        assert!(!When::Unchanged.fits(&Failure::new(FailureKind::Timeout, "x").sent("\"a\"").got("\"a\"")));
+        assert!(!When::Unchanged.fits(&Failure::mismatch("x")));
+    }
+
     #[test]
     fn names_pick_different_words_and_keep_them() {
         let lab: LabFile = toml::from_str("title = \"t\"\n[lists]\nw = [\"a\", \"b\"]\n").unwrap();
