@@ -91,6 +91,7 @@ const ORDER: &[&str] = &["hello", "varsize", "date", "logging", "echo", "upper",
 
 static LABS: OnceLock<&'static [&'static Lab]> = OnceLock::new();
 static DIRS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+static EXTRA: OnceLock<Vec<PathBuf>> = OnceLock::new();
 
 /// Loads the labs written as data: those built into the grader, then every
 /// `labs/*/lab.toml` of `root`, then every lab of each `--labs DIR` (a later lab of the
@@ -101,6 +102,7 @@ pub fn init(root: Option<&Path>, extra: &[PathBuf]) -> Result<()> {
     if LABS.get().is_some() {
         return Ok(());
     }
+    let _ = EXTRA.set(extra.iter().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())).collect());
     let mut dirs = Vec::new();
     if let Some(root) = root {
         dirs.extend(crate::labdata::find(&root.join("labs")));
@@ -155,6 +157,17 @@ pub fn labs() -> &'static [&'static Lab] {
 /// The lab folders loaded besides the built-in labs.
 pub fn lab_dirs() -> Vec<PathBuf> {
     DIRS.get().cloned().unwrap_or_default()
+}
+
+/// Each `--labs DIR` of the command line (absolute), for a grader started from this
+/// one (batch) and for the commands it prints: ` --labs DIR`, shell-quoted, each.
+pub fn labs_flags() -> Vec<String> {
+    EXTRA.get().into_iter().flatten().flat_map(|d| ["--labs".to_string(), d.to_string_lossy().into_owned()]).collect()
+}
+
+/// [`labs_flags`] as the words of a command to type (empty without `--labs`).
+pub fn labs_flags_shown() -> String {
+    labs_flags().chunks(2).map(|w| format!(" {} {}", w[0], shell_words::quote(&w[1]))).collect()
 }
 
 impl Lab {
