@@ -134,6 +134,10 @@ pub struct Step {
     /// A mismatch where what came back is what the grader sent: the program sent it
     /// back unchanged (an echo where a transformation was due).
     on_unchanged: Option<String>,
+    /// Hints for known wrong answers: `[["TEXT", "HINT"], ...]`, a mismatch where what
+    /// came back is TEXT (as it is, as a line, or as one datagram) gets HINT. They
+    /// apply first.
+    on_got: Option<Vec<(String, String)>>,
     /// A crowd's failure with one client alone (the first rung of a ladder): not a
     /// matter of serving many at once.
     on_alone: Option<String>,
@@ -199,29 +203,38 @@ impl Step {
     /// Every hint the step names, for checking them when the lab is loaded.
     fn all_hints(&self) -> impl Iterator<Item = &String> {
         let crowd = [&self.on_alone, &self.on_capped];
-        self.hints().into_iter().map(|(_, h)| h).chain(crowd).flatten()
+        let got = self.on_got.iter().flatten().map(|(_, hint)| hint);
+        self.hints().into_iter().map(|(_, h)| h).chain(crowd).flatten().chain(got)
     }
 }
 
 /// Which failures a hint of a step is for.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum When {
     Any,
     Kind(FailureKind),
     /// A mismatch that got back exactly what was sent.
     Unchanged,
+    /// A mismatch that got back this, as a failure shows what came (see [`shown_forms`]).
+    Got(Vec<String>),
 }
 
 impl When {
-    fn fits(self, failure: &Failure) -> bool {
+    fn fits(&self, failure: &Failure) -> bool {
+        let mismatch = failure.kind == FailureKind::Mismatch;
         match self {
             When::Any => true,
-            When::Kind(kind) => failure.kind == kind,
-            When::Unchanged => {
-                failure.kind == FailureKind::Mismatch && failure.got.is_some() && failure.got == failure.sent
-            }
+            When::Kind(kind) => failure.kind == *kind,
+            When::Unchanged => mismatch && failure.got.is_some() && failure.got == failure.sent,
+            When::Got(forms) => mismatch && failure.got.as_ref().is_some_and(|got| forms.contains(got)),
         }
     }
+}
+
+/// How a failure shows that `data` came back: as bytes, as a line, as one datagram.
+fn shown_forms(data: &[u8]) -> Vec<String> {
+    let line = [data, b"\n"].concat();
+    vec![escape(data), escape(&line), format!("one datagram: {}", escape(data))]
 }
 
 /// Attaches the first of `hints` that fits the failure (unless it has a hint of its
@@ -409,10 +422,26 @@ impl<'s> State<'s> {
     fn steps(&mut self, steps: &[Step], h: &mut Harness) -> CheckResult {
         for step in steps {
             let result = self.step(step, h);
-            let result = with_hints(result, self.script().hints_of(step));
+            let got = match (&result, &step.on_got) {
+                (Err(f), Some(known)) if f.kind == FailureKind::Mismatch => self.known_answers(known, h),
+                _ => Vec::new(),
+            };
+            let got = got.iter().map(|(when, hint)| (when.clone(), hint.as_str()));
+            let result = with_hints(result, got.chain(self.script().hints_of(step)));
             ignoring(step, result)?;
         }
         Ok(())
+    }
+
+    /// A step's `on_got`, its texts rendered.
+    fn known_answers(&mut self, known: &[(String, String)], h: &mut Harness) -> Vec<(When, String)> {
+        let script = self.script();
+        known
+            .iter()
+            .map(|(text, hint)| {
+                (When::Got(shown_forms(&self.text(text, h))), script.hint_text(hint).unwrap_or(hint).into())
+            })
+            .collect()
     }
 
     fn text(&mut self, template: &str, h: &mut Harness) -> Vec<u8> {
@@ -826,8 +855,13 @@ impl CrowdTalk<'_> {
         } else {
             Talk::WaitRead(step.why.clone().unwrap_or_else(|| "what was sent".to_string()))
         };
-        let hints = self.script.hints_of(step).map(|(when, hint)| (when, hint.to_string())).collect();
-        Said { talk, hints, ignore: step.ignore == Some(true) }
+        let known = step.on_got.iter().flatten().map(|(text, hint)| {
+            let text = render(text, self.vars, lab, self.h.rng());
+            (When::Got(shown_forms(&text)), self.script.hint_text(hint).unwrap_or(hint).to_string())
+        });
+        let known: Vec<(When, String)> = known.collect();
+        let hints = known.into_iter().chain(self.script.hints_of(step).map(|(when, hint)| (when, hint.to_string())));
+        Said { talk, hints: hints.collect(), ignore: step.ignore == Some(true) }
     }
 }
 
@@ -851,7 +885,7 @@ impl Crowding for CrowdTalk<'_> {
 
     fn talk(said: &Vec<Said>, conn: &mut Conn) -> CheckResult {
         for s in said {
-            let result = with_hints(s.talk.run(conn), s.hints.iter().map(|(when, hint)| (*when, hint.as_str())));
+            let result = with_hints(s.talk.run(conn), s.hints.iter().map(|(when, hint)| (when.clone(), hint.as_str())));
             match result {
                 Err(f) if s.ignore && !matches!(f.kind, FailureKind::GraderError | FailureKind::Skipped) => {}
                 other => other?,
@@ -968,7 +1002,7 @@ fn is_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-|:".contains(c))
 }
 
-/// The value of `{NAME}` or `{NAME|upper}` / `{NAME|lower}`:
+/// The value of `{NAME}` or `{NAME|upper}` / `{NAME|lower}` / `{NAME|ascii_upper}`:
 /// - `i`: the count of the innermost `repeat`, from 1;
 /// - `client`, `round`: in a crowd, the client's number in the check and the round's;
 /// - `recv`: the last datagram (or line) received from the program;
@@ -1008,6 +1042,8 @@ fn value(name: &str, vars: &mut Vars, lab: &LabFile, rng: &mut fastrand::Rng) ->
     Some(match filter {
         Some("upper") => String::from_utf8_lossy(&raw).to_uppercase().into_bytes(),
         Some("lower") => String::from_utf8_lossy(&raw).to_lowercase().into_bytes(),
+        // a to z only, as a program that knows no other letters does.
+        Some("ascii_upper") => raw.to_ascii_uppercase(),
         _ => raw,
     })
 }
@@ -1084,6 +1120,16 @@ mod tests {
         assert!(!When::Unchanged.fits(&Failure::mismatch("x").sent("\"abc\"").got("\"ABc\"")));
         assert!(!When::Unchanged.fits(&Failure::new(FailureKind::Timeout, "x").sent("\"a\"").got("\"a\"")));
         assert!(!When::Unchanged.fits(&Failure::mismatch("x")));
+    }
+
+    #[test]
+    fn got_fits_a_known_wrong_answer_as_bytes_a_line_or_a_datagram() {
+        let known = When::Got(shown_forms("пРИВЕТ".as_bytes()));
+        for got in ["\"пРИВЕТ\"", "\"пРИВЕТ\\n\"", "one datagram: \"пРИВЕТ\""] {
+            assert!(known.fits(&Failure::mismatch("x").got(got)), "{got}");
+        }
+        assert!(!known.fits(&Failure::mismatch("x").got("\"ПРИВЕТ\"")));
+        assert!(!known.fits(&Failure::new(FailureKind::Closed, "x").got("\"пРИВЕТ\"")));
     }
 
     #[test]
