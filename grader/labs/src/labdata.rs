@@ -21,7 +21,11 @@ pub const FILE: &str = "lab.toml";
 /// The warm-up labs, written as data, built into the grader so that it grades them
 /// anywhere (a student's template, the Python wheel); a workspace's own
 /// `labs/NAME/lab.toml` replaces the built-in one of the same name.
-const BUILTIN: &[(&str, &str)] = &[("echo", include_str!("../../../labs/echo/lab.toml"))];
+const BUILTIN: &[(&str, &str)] = &[
+    ("echo", include_str!("../../../labs/echo/lab.toml")),
+    ("upper", include_str!("../../../labs/upper/lab.toml")),
+    ("threaded", include_str!("../../../labs/threaded/lab.toml")),
+];
 
 /// The folders under `dir` that hold a lab.toml, sorted by name.
 pub fn find(dir: &Path) -> Vec<PathBuf> {
@@ -134,4 +138,29 @@ pub fn parse(text: &str, folder: &str, home: Option<PathBuf>) -> Result<&'static
         home: home.map(|h| &*Box::leak(h.into_boxed_path())),
         mutants: leak_slice(mutants),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(steps: &str) -> anyhow::Result<()> {
+        let text = format!(
+            "title = \"t\"\n[[role]]\nname = \"s\"\nport = 1\n[[check]]\nslug = \"c\"\nname = \"n\"\npoints = 1\nsteps = [{steps}]\n"
+        );
+        parse(&text, "t", None).map(drop)
+    }
+
+    #[test]
+    fn a_crowd_is_checked_when_its_lab_is_loaded() {
+        let talk = "greet = [{ send = \"hi\" }], steps = [{ send = \"x\" }, { expect = \"y\" }]";
+        assert!(load(&format!("{{ start = \"s\" }}, {{ crowd = 8, ladder = [1, 8, 64], rounds = 2, {talk} }}")).is_ok());
+        let error = |steps: &str| format!("{:#}", load(steps).unwrap_err());
+        assert!(error("{ crowd = 8, ladder = [1, 4] }").contains("the ladder is the crowd's sizes"));
+        assert!(error("{ crowd = 8, ladder = [8, 1] }").contains("the ladder is the crowd's sizes"));
+        assert!(error("{ crowd = 0 }").contains("one client or more"));
+        assert!(error("{ crowd = 2, steps = [{ start = \"s\" }] }").contains("only talk"));
+        assert!(error("{ send = \"x\", on_alone = \"h\" }").contains("on_alone belongs to crowd"));
+        assert!(error("{ send = \"x\", steps = [] }").contains("steps belong to repeat or crowd"));
+    }
 }

@@ -133,7 +133,21 @@ pub struct Step {
     pub(crate) note: Option<String>,
     /// Runs `steps` this many times, with `{i}` counting from 1.
     pub(crate) repeat: Option<u32>,
+    /// The steps of a `repeat`, or of each round of a `crowd`.
     pub(crate) steps: Option<Vec<Step>>,
+    /// This many clients of the TCP server at once (crowd.rs): they connect one after
+    /// another, each making its `greet` exchange and staying connected, then all of
+    /// them play `steps` at the same time, `rounds` times, each client in a thread of
+    /// its own; `{client}` is the client's number in the check, `{round}` the round's.
+    pub(crate) crowd: Option<usize>,
+    /// A crowd's first exchange, client by client, as each connects.
+    pub(crate) greet: Option<Vec<Step>>,
+    /// How many times a crowd plays `steps` (default 1).
+    pub(crate) rounds: Option<u32>,
+    /// The crowd's sizes climbed first, each a crowd of its own on the same server, up
+    /// to the crowd's: `[1, 8, 64, 256]`. A failure names the rung and the highest
+    /// one passed.
+    pub(crate) ladder: Option<Vec<usize>>,
 
     // Modifiers.
     pub(crate) args: Option<Vec<String>>,
@@ -154,6 +168,11 @@ pub struct Step {
     /// `send` in pieces of this many bytes.
     pub(crate) every: Option<usize>,
     pub(crate) gap: Option<f64>,
+    /// `recv`: the datagram may end in `\n` or `\r\n` too (a line).
+    pub(crate) newline_ok: Option<bool>,
+    /// What this step's outcome is does not matter (what a server answers to a bad
+    /// request): its failure is not the check's. A grader error still is.
+    pub(crate) ignore: Option<bool>,
     // Hints: `hint` for any failure of the step, `on_KIND` for one kind; `@NAME` names
     // a hint of the lab's [hints].
     pub(crate) hint: Option<String>,
@@ -162,4 +181,17 @@ pub struct Step {
     pub(crate) on_closed: Option<String>,
     pub(crate) on_refused: Option<String>,
     pub(crate) on_exited: Option<String>,
+    /// A mismatch where what came back is what the grader sent: the program sent it
+    /// back unchanged (an echo where a transformation was due).
+    pub(crate) on_unchanged: Option<String>,
+    /// Hints for known wrong answers: `[["TEXT", "HINT"], ...]`, a mismatch where what
+    /// came back is TEXT (as it is, as a line, or as one datagram) gets HINT. They
+    /// apply first.
+    pub(crate) on_got: Option<Vec<(String, String)>>,
+    /// A crowd's failure with one client alone (the first rung of a ladder): not a
+    /// matter of serving many at once.
+    pub(crate) on_alone: Option<String>,
+    /// A crowd's timeout after a rung of several clients passed: the program serves
+    /// some clients at once, but not as many as this rung (a pool of threads).
+    pub(crate) on_capped: Option<String>,
 }
