@@ -15,13 +15,12 @@ use crate::proctable::{all_pids, own_children, state_and_parent};
 /// Makes this process a child subreaper (Linux; elsewhere nothing): orphans of the
 /// programs it starts are reparented to it, and it reaps them.
 pub fn become_subreaper() {
-    if crate::platform::portable() {
-        return;
-    }
     #[cfg(target_os = "linux")]
-    // SAFETY: prctl with integer arguments only.
-    unsafe {
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    if !crate::platform::portable() {
+        // SAFETY: prctl with integer arguments only.
+        unsafe {
+            libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        }
     }
 }
 
