@@ -165,6 +165,20 @@ impl Step {
     }
 }
 
+/// The roles that `steps` start as servers (`start = ROLE`), in order, each once.
+pub fn started_roles(steps: &[Step]) -> Vec<&str> {
+    let mut roles: Vec<&str> = Vec::new();
+    for step in steps {
+        let nested = step.steps.as_deref().map(started_roles).unwrap_or_default();
+        for role in step.start.as_deref().into_iter().chain(nested) {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+    }
+    roles
+}
+
 /// A check's dialogue, checked when its lab is loaded.
 pub struct Script {
     lab: &'static LabFile,

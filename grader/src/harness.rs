@@ -50,6 +50,9 @@ pub struct Harness {
     env: Arc<Env>,
     transcript: Transcript,
     rng: fastrand::Rng,
+    /// The server roles this check started, and how (the runner holds the check to
+    /// the roles it declares: registry.rs, `Check::starts`).
+    started: std::sync::Mutex<Vec<(String, Proto)>>,
 }
 
 /// The address every program is given with `--host`.
@@ -57,7 +60,17 @@ pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 impl Harness {
     pub fn new(env: Arc<Env>, seed: u64) -> Harness {
-        Harness { env, transcript: Transcript::default(), rng: fastrand::Rng::with_seed(seed) }
+        Harness {
+            env,
+            transcript: Transcript::default(),
+            rng: fastrand::Rng::with_seed(seed),
+            started: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The server roles this check has started, each once, with the transport.
+    pub fn servers_started(&self) -> Vec<(String, Proto)> {
+        self.started.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// Random choices of a check (words to send, sizes) come from here, seeded by
@@ -210,6 +223,11 @@ impl<'h> ServerStart<'h> {
     /// UDP for a bound one (a UDP server is started with `start_udp`, in udp.rs).
     pub(crate) fn start_as(self, proto: Proto) -> Result<Server, Failure> {
         let ServerStart { harness, role, host, args, writable } = self;
+        if let Ok(mut started) = harness.started.lock() {
+            if !started.iter().any(|(r, p)| *r == role && *p == proto) {
+                started.push((role.clone(), proto));
+            }
+        }
         let port = harness.free_port()?;
         let mut full = vec!["--host".to_string(), host.to_string(), "--port".to_string(), port.to_string()];
         full.extend(args);

@@ -44,6 +44,8 @@ mod fragment;
 #[cfg(unix)]
 mod framing;
 #[cfg(unix)]
+mod gate;
+#[cfg(unix)]
 mod grade;
 #[cfg(unix)]
 mod gradebook;

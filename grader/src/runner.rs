@@ -5,13 +5,14 @@
 //! them side by side is safe and makes the whole suite take about as long as its
 //! slowest check. A check whose prerequisite did not pass is skipped, not run.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
-use std::time::Instant;
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::harness::{Env, Harness};
+use crate::listening::Proto;
 use crate::outcome::Failure;
 use crate::registry::{Check, Lab, Run};
 use crate::report::{CheckReport, Status};
@@ -32,6 +33,12 @@ impl Planned {
 /// Runs `plan` with up to `jobs` checks at once; `on_result` sees every result in plan
 /// order. A failure of a lab's build, for instance, is in `env` and surfaces as each
 /// check's own failure when it starts that lab's program.
+///
+/// A check is ready once each of its prerequisites has finished (a skipped one is
+/// settled at once); among the ready ones the runner starts first the one that heads
+/// the longest chain of `waits` (started last, a 4 s check would end the run 4 s after
+/// the rest), then the one that more checks wait for (a gate), then the earlier one.
+/// No barrier: a check waits only for its own prerequisites.
 pub fn run(
     plan: &[Planned],
     env: Arc<Env>,
@@ -39,75 +46,130 @@ pub fn run(
     seed: u64,
     mut on_result: impl FnMut(&CheckReport),
 ) -> Vec<CheckReport> {
+    let graph = Graph::new(plan);
+    let state = Mutex::new(State { taken: vec![false; plan.len()], status: vec![None; plan.len()] });
+    let finished = Condvar::new();
     let mut results: Vec<Option<CheckReport>> = vec![None; plan.len()];
     let mut emitted = 0;
-    // Checks run in waves: a check goes in the wave after its last prerequisite.
-    for mut wave in waves(plan) {
-        // Longest waits first: started last, a 4 s check would end the run 4 s after
-        // the rest. Results are still reported in plan order.
-        wave.sort_by_key(|&index| std::cmp::Reverse(plan[index].check.waits));
-        // Every prerequisite of this wave ran in an earlier one.
-        let passed: HashSet<String> =
-            results.iter().flatten().filter(|r| r.status == Status::Pass).map(|r| r.id.clone()).collect();
-        let next = AtomicUsize::new(0);
-        let (tx, rx) = mpsc::channel::<(usize, CheckReport)>();
-        std::thread::scope(|scope| {
-            for _ in 0..jobs.clamp(1, wave.len().max(1)) {
-                let tx = tx.clone();
-                let (wave, next, env, passed) = (&wave, &next, &env, &passed);
-                scope.spawn(move || {
-                    while let Some(&index) = wave.get(next.fetch_add(1, Ordering::SeqCst)) {
-                        let planned = plan[index];
-                        let report = match unmet_prerequisite(planned, passed) {
-                            Some(dep) => skipped(planned, format!("skipped: {dep} did not pass")),
-                            None => run_one(planned, env.clone(), seed),
-                        };
-                        if tx.send((index, report)).is_err() {
-                            break;
-                        }
+    let (tx, rx) = mpsc::channel::<(usize, CheckReport)>();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, plan.len().max(1)) {
+            let tx = tx.clone();
+            let (graph, state, finished, env) = (&graph, &state, &finished, &env);
+            scope.spawn(move || {
+                while let Some((index, unmet)) = graph.take(state, finished) {
+                    let planned = plan[index];
+                    let report = match unmet {
+                        Some(dep) => skipped(planned, format!("skipped: {dep} did not pass")),
+                        None => run_one(planned, env.clone(), seed),
+                    };
+                    let status = report.status;
+                    let sent = tx.send((index, report));
+                    if let Ok(mut state) = state.lock() {
+                        state.status[index] = Some(status);
                     }
-                });
-            }
-            drop(tx);
-            for (index, report) in rx {
-                results[index] = Some(report);
-                while emitted < plan.len() {
-                    match &results[emitted] {
-                        Some(report) => on_result(report),
-                        None => break,
+                    finished.notify_all();
+                    if sent.is_err() {
+                        break;
                     }
-                    emitted += 1;
                 }
+            });
+        }
+        drop(tx);
+        for (index, report) in rx {
+            results[index] = Some(report);
+            while emitted < plan.len() {
+                match &results[emitted] {
+                    Some(report) => on_result(report),
+                    None => break,
+                }
+                emitted += 1;
             }
-        });
-    }
+        }
+    });
     results.into_iter().map(|r| r.expect("every planned check has run")).collect()
 }
 
-/// Groups plan indices into waves: prerequisites always in an earlier wave.
-fn waves(plan: &[Planned]) -> Vec<Vec<usize>> {
-    let mut depth: HashMap<String, usize> = HashMap::new();
-    let mut waves: Vec<Vec<usize>> = Vec::new();
-    for (index, planned) in plan.iter().enumerate() {
-        let d = planned
-            .check
-            .after
-            .iter()
-            .filter_map(|slug| depth.get(&format!("{}/{slug}", planned.lab.name)))
-            .map(|d| d + 1)
-            .max()
-            .unwrap_or(0);
-        depth.insert(planned.id(), d);
-        if waves.len() <= d {
-            waves.resize(d + 1, Vec::new());
-        }
-        waves[d].push(index);
-    }
-    waves
+/// What the workers share: which checks have been taken, and how each one ended.
+struct State {
+    taken: Vec<bool>,
+    status: Vec<Option<Status>>,
 }
 
-fn unmet_prerequisite(planned: Planned, passed: &HashSet<String>) -> Option<String> {
-    planned.check.after.iter().map(|slug| format!("{}/{slug}", planned.lab.name)).find(|id| !passed.contains(id))
+/// The plan's prerequisites, by index, and the order in which ready checks start.
+struct Graph {
+    /// For each check: its prerequisites in the plan, by index, with their ids; and
+    /// the id of any prerequisite the plan lacks (it cannot pass: the check is skipped).
+    needs: Vec<Vec<usize>>,
+    missing: Vec<Option<String>>,
+    ids: Vec<String>,
+    /// Plan indices, best first: longest chain of `waits` through the check, most
+    /// checks waiting for it, earliest in the plan.
+    order: Vec<usize>,
+}
+
+impl Graph {
+    fn new(plan: &[Planned]) -> Graph {
+        let ids: Vec<String> = plan.iter().map(Planned::id).collect();
+        let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        let mut needs = vec![Vec::new(); plan.len()];
+        let mut missing = vec![None; plan.len()];
+        for (i, planned) in plan.iter().enumerate() {
+            for slug in planned.check.after {
+                let id = format!("{}/{slug}", planned.lab.name);
+                match index.get(id.as_str()) {
+                    Some(&dep) if dep != i => needs[i].push(dep),
+                    _ => {
+                        missing[i].get_or_insert(id);
+                    }
+                }
+            }
+        }
+        // The longest chain of waits from each check to the end, and how many checks
+        // need it: prerequisites come before their dependents in a plan (the registry
+        // orders them so), so one pass from the end settles both.
+        let mut chain: Vec<Duration> = plan.iter().map(|p| p.check.waits).collect();
+        let mut waiting = vec![0usize; plan.len()];
+        for i in (0..plan.len()).rev() {
+            for &dep in &needs[i] {
+                chain[dep] = chain[dep].max(plan[dep].check.waits + chain[i]);
+                waiting[dep] += 1 + waiting[i];
+            }
+        }
+        let mut order: Vec<usize> = (0..plan.len()).collect();
+        order.sort_by_key(|&i| (Reverse(chain[i]), Reverse(waiting[i]), i));
+        Graph { needs, missing, ids, order }
+    }
+
+    /// Takes the best ready check, waiting while none is ready but some still run;
+    /// with it, the prerequisite that did not pass, if one did not. None: all taken.
+    fn take(&self, state: &Mutex<State>, finished: &Condvar) -> Option<(usize, Option<String>)> {
+        let mut state = state.lock().ok()?;
+        loop {
+            if state.taken.iter().all(|t| *t) {
+                return None;
+            }
+            let ready = self
+                .order
+                .iter()
+                .copied()
+                .find(|&i| !state.taken[i] && self.needs[i].iter().all(|&dep| state.status[dep].is_some()));
+            if let Some(i) = ready {
+                state.taken[i] = true;
+                // A prerequisite the grader could not do (an error, not the program's
+                // failure) does not hold its dependents back: they find out for
+                // themselves.
+                let unmet = self.missing[i].clone().or_else(|| {
+                    self.needs[i]
+                        .iter()
+                        .find(|&&dep| !matches!(state.status[dep], Some(Status::Pass | Status::Error)))
+                        .map(|&dep| self.ids[dep].clone())
+                });
+                return Some((i, unmet));
+            }
+            state = finished.wait(state).ok()?;
+        }
+    }
 }
 
 /// The seed of one check: the run's seed mixed with the check's id, so `--check ID
@@ -126,6 +188,7 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
     let outcome = catch_unwind(AssertUnwindSafe(|| match planned.check.run {
         Run::Native(run) => run(&mut harness),
         Run::Dialogue(script) => crate::dialogue::run(script, &mut harness),
+        Run::Starts(role, proto) => crate::gate::run(role, proto, &mut harness),
     }))
     .unwrap_or_else(|panic| {
         let what = panic
@@ -136,7 +199,7 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
         Err(Failure::grader(format!("the grader's check panicked: {what}")))
     });
     // The grader's own failure overrides whatever the check concluded from it.
-    let outcome = match harness.fault() {
+    let outcome = match harness.fault().or_else(|| undeclared_start(planned, &harness, outcome.is_ok())) {
         Some(why) => Err(Failure::grader(why)),
         None => outcome,
     };
@@ -163,6 +226,49 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
     }
 }
 
+/// A check that started a server role it does not depend on the gate of (it would run,
+/// and fail, where the gate failed), or that passed without starting one it depends on
+/// (it would be skipped for nothing): a bug of the grader's registry, found in every
+/// run of the solutions.
+fn undeclared_start(planned: Planned, harness: &Harness, passed: bool) -> Option<String> {
+    let lab = planned.lab;
+    let gated: Vec<(&str, Proto)> = planned
+        .check
+        .after
+        .iter()
+        .filter_map(|slug| lab.checks.iter().find(|c| c.slug == *slug))
+        .filter_map(|c| match c.run {
+            Run::Starts(role, proto) => Some((role, proto)),
+            _ => None,
+        })
+        .collect();
+    if planned.check.gate_of().is_some() {
+        return None;
+    }
+    let started = harness.servers_started();
+    let has_gate = |role: &str, proto: Proto| lab.roles.iter().any(|r| r.name == role && r.listens == Some(proto));
+    if let Some((role, _)) =
+        started.iter().find(|(role, proto)| has_gate(role, *proto) && !gated.iter().any(|(g, _)| g == role))
+    {
+        return Some(format!(
+            "the grader's check {} starts {role} without depending on {}/{}: a bug of the grader",
+            planned.id(),
+            lab.name,
+            crate::registry::gate_slug(role)
+        ));
+    }
+    let unused = gated.iter().find(|(role, proto)| !started.iter().any(|(r, p)| r == role && p == proto));
+    match unused {
+        Some((role, _)) if passed => Some(format!(
+            "the grader's check {} depends on {}/{} but did not start {role}: a bug of the grader",
+            planned.id(),
+            lab.name,
+            crate::registry::gate_slug(role)
+        )),
+        _ => None,
+    }
+}
+
 fn skipped(planned: Planned, why: String) -> CheckReport {
     CheckReport {
         id: planned.id(),
@@ -176,5 +282,142 @@ fn skipped(planned: Planned, why: String) -> CheckReport {
         duration_ms: 0,
         transcript: Vec::new(),
         hidden: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::outcome::{CheckResult, Failure};
+
+    fn env() -> Arc<Env> {
+        Arc::new(Env {
+            programs: HashMap::new(),
+            timeouts: crate::deadline::Timeouts::scaled(1.0),
+            limits: crate::process::Limits::default(),
+            require_sandbox: false,
+        })
+    }
+
+    const fn check(slug: &'static str, run: fn(&mut Harness) -> CheckResult, after: &'static [&'static str]) -> Check {
+        Check { slug, name: slug, points: 1, run: Run::Native(run), after, starts: &[], waits: Duration::ZERO }
+    }
+
+    fn plan(lab: &'static Lab) -> Vec<Planned> {
+        lab.checks.iter().map(|check| Planned { lab, check }).collect()
+    }
+
+    fn pass(_: &mut Harness) -> CheckResult {
+        Ok(())
+    }
+
+    fn fail(_: &mut Harness) -> CheckResult {
+        Err(Failure::mismatch("wrong"))
+    }
+
+    fn grader_error(_: &mut Harness) -> CheckResult {
+        Err(Failure::grader("the grader's own trouble"))
+    }
+
+    static DEPENDENT_RAN: AtomicBool = AtomicBool::new(false);
+
+    /// Passes once `dependent` has run: under a barrier between waves it never would,
+    /// as `dependent` waits in the next wave for this one to end.
+    fn waits_for_dependent(_: &mut Harness) -> CheckResult {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        crate::deadline::poll_until(deadline, || DEPENDENT_RAN.load(Ordering::SeqCst).then_some(()))
+            .ok_or_else(|| Failure::mismatch("the dependent check did not run while this one ran"))
+    }
+
+    fn dependent(_: &mut Harness) -> CheckResult {
+        DEPENDENT_RAN.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    static NO_BARRIER: Lab = Lab {
+        name: "t",
+        title: "",
+        roles: &[],
+        checks: &[
+            check("slow", waits_for_dependent, &[]),
+            check("first", pass, &[]),
+            check("then", dependent, &["first"]),
+        ],
+        home: None,
+        mutants: &[],
+    };
+
+    #[test]
+    fn a_check_waits_only_for_its_own_prerequisites() {
+        let results = run(&plan(&NO_BARRIER), env(), 2, 1, |_| {});
+        let statuses: Vec<Status> = results.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [Status::Pass; 3], "{:?}", results.iter().map(|r| &r.message).collect::<Vec<_>>());
+    }
+
+    static SKIPS: Lab = Lab {
+        name: "t",
+        title: "",
+        roles: &[],
+        checks: &[
+            check("a", fail, &[]),
+            check("b", pass, &["a"]),
+            check("c", pass, &["b"]),
+            check("d", grader_error, &[]),
+            check("e", pass, &["d"]),
+            check("f", pass, &[]),
+        ],
+        home: None,
+        mutants: &[],
+    };
+
+    #[test]
+    fn a_failed_prerequisite_skips_its_dependents_and_results_come_in_plan_order() {
+        for jobs in [1, 3, 8] {
+            let mut seen = Vec::new();
+            let results = run(&plan(&SKIPS), env(), jobs, 1, |r| seen.push(r.id.clone()));
+            let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+            assert_eq!(ids, ["t/a", "t/b", "t/c", "t/d", "t/e", "t/f"]);
+            assert_eq!(seen, ids, "reported in plan order as they finish");
+            let statuses: Vec<Status> = results.iter().map(|r| r.status).collect();
+            use Status::*;
+            // A grader error of a prerequisite does not skip: the dependent finds out.
+            assert_eq!(statuses, [Fail, Skipped, Skipped, Error, Pass, Pass]);
+            assert_eq!(results[1].message.as_deref(), Some("skipped: t/a did not pass"));
+            assert_eq!(results[2].message.as_deref(), Some("skipped: t/b did not pass"));
+        }
+    }
+
+    #[test]
+    fn a_prerequisite_missing_from_the_plan_skips_its_dependent() {
+        let plan: Vec<Planned> = plan(&SKIPS).into_iter().filter(|p| p.check.slug != "a").collect();
+        let results = run(&plan, env(), 2, 1, |_| {});
+        assert_eq!(results[0].status, Status::Skipped);
+        assert_eq!(results[0].message.as_deref(), Some("skipped: t/a did not pass"));
+    }
+
+    static CHAINS: Lab = Lab {
+        name: "t",
+        title: "",
+        roles: &[],
+        checks: &[
+            check("plain", pass, &[]),
+            check("gate", pass, &[]),
+            check("x", pass, &["gate"]),
+            check("y", pass, &["gate"]),
+            check("long", pass, &[]).waits_secs(2),
+            check("gate2", pass, &[]),
+            check("longer", pass, &["gate2"]).waits_secs(3),
+        ],
+        home: None,
+        mutants: &[],
+    };
+
+    #[test]
+    fn the_longest_chain_of_waits_starts_first_then_what_most_checks_wait_for() {
+        let graph = Graph::new(&plan(&CHAINS));
+        let order: Vec<&str> = graph.order.iter().map(|&i| CHAINS.checks[i].slug).collect();
+        assert_eq!(order, ["gate2", "longer", "long", "gate", "plain", "x", "y"]);
     }
 }

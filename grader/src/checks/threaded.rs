@@ -19,7 +19,7 @@ pub const LAB: Lab = Lab {
     mutants: &[],
     name: "threaded",
     title: "A multithreaded server (many clients at once)",
-    roles: &[Role { name: "threaded-server", default_port: 2004, python: None }],
+    roles: &[Role::server("threaded-server", 2004)],
     checks: &[
         check("server-replies", "threaded-server replies Server message: <data> to a message", 2, server_replies, &[]),
         check("server-any-text", "threaded-server sends any text back byte for byte: UTF-8", 1, server_any_text, &[]),
@@ -58,7 +58,7 @@ const fn check(
     run: fn(&mut Harness) -> CheckResult,
     after: &'static [&'static str],
 ) -> Check {
-    Check { slug, name, points, run: crate::registry::Run::Native(run), after, waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::registry::Run::Native(run), after, starts: &[ROLE], waits: Duration::ZERO }
 }
 
 const ROLE: &str = "threaded-server";

@@ -21,10 +21,10 @@ pub const LAB: Lab = Lab {
     name: "upper",
     title: "Uppercase over TCP and UDP (Kurose and Ross, port 12000)",
     roles: &[
-        Role { name: "tcp-upper-server", default_port: 12000, python: None },
-        Role { name: "udp-upper-server", default_port: 12000, python: None },
-        Role { name: "tcp-upper-client", default_port: 12000, python: None },
-        Role { name: "udp-upper-client", default_port: 12000, python: None },
+        Role::server("tcp-upper-server", 12000),
+        Role::udp_server("udp-upper-server", 12000),
+        Role::client("tcp-upper-client", 12000),
+        Role::client("udp-upper-client", 12000),
     ],
     checks: &[
         check(
@@ -32,55 +32,64 @@ pub const LAB: Lab = Lab {
             "tcp-upper-server replies the line uppercased, then closes the connection",
             2,
             tcp_server_replies,
-        ),
+        )
+        .starts(&["tcp-upper-server"]),
         check(
             "tcp-server-unicode",
             "tcp-upper-server uppercases any UTF-8 text, not only a to z",
             2,
             tcp_server_unicode,
-        ),
+        )
+        .starts(&["tcp-upper-server"]),
         check(
             "tcp-server-split-line",
             "tcp-upper-server waits for the whole line, even one split inside a character",
             1,
             tcp_server_split_line,
-        ),
+        )
+        .starts(&["tcp-upper-server"]),
         check(
             "tcp-server-keeps-running",
             "tcp-upper-server keeps running for a second and a third client",
             2,
             tcp_server_keeps_running,
-        ),
+        )
+        .starts(&["tcp-upper-server"]),
         check(
             "tcp-server-bad-bytes",
             "tcp-upper-server keeps serving after a request that is not UTF-8",
             1,
             tcp_server_bad_bytes,
-        ),
+        )
+        .starts(&["tcp-upper-server"]),
         check(
             "udp-server-replies",
             "udp-upper-server replies a datagram uppercased to its sender",
             2,
             udp_server_replies,
-        ),
+        )
+        .starts(&["udp-upper-server"]),
         check(
             "udp-server-unicode",
             "udp-upper-server uppercases any UTF-8 text, not only a to z",
             2,
             udp_server_unicode,
-        ),
+        )
+        .starts(&["udp-upper-server"]),
         check(
             "udp-server-each-sender",
             "udp-upper-server serves datagram after datagram, each sender at its own address",
             2,
             udp_server_each_sender,
-        ),
+        )
+        .starts(&["udp-upper-server"]),
         check(
             "udp-server-bad-bytes",
             "udp-upper-server keeps serving after a datagram that is not UTF-8",
             1,
             udp_server_bad_bytes,
-        ),
+        )
+        .starts(&["udp-upper-server"]),
         check(
             "tcp-client-sends-line",
             "tcp-upper-client sends its stdin line and prints From Server: <reply>",
@@ -128,7 +137,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run: crate::registry::Run::Native(run), after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::registry::Run::Native(run), after: &[], starts: &[], waits: Duration::ZERO }
 }
 
 /// Lowercase words for sentences a check picks with its seed.
