@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, grade_json, not_passed, python, Run};
+use socket_labs_tests::{assert_not_passed, checks, failures, grade_json, not_passed, python, Run};
 
 /// `--cmd` arguments that play every board role with the Python fixtures, with
 /// `--bug BUG` added to `role` when given.
@@ -86,6 +86,7 @@ fn a_subscriber_bound_to_any_address_passes() {
 /// the checks of its own role that must fail for it: exactly those, every run.
 #[rstest]
 #[case::one_group_for_all("board-server", "one-group", &["server-create", "server-post-datagram"])]
+#[case::fixed_port("board-server", "ignore-port", &["board-server-starts"])]
 #[case::drops_the_seq("board-server", "no-seq", &["server-post-datagram", "server-utf8", "server-crlf", "server-iface"])]
 #[case::ignores_the_group_base("board-server", "ignore-base", &["server-create"])]
 #[case::creates_twice("board-server", "no-exists", &["server-create-exists"])]
@@ -156,7 +157,7 @@ fn assert_fails_exactly(role: &str, bug: &str, prefixes: &[&str], expected: &[&s
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("board/{slug}")).collect();
     assert_not_passed(&report, &expected, &format!("{role} --bug {bug}"));
-    for check in checks(&report).filter(|c| c["status"] != "pass") {
+    for check in failures(&report) {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");
     }

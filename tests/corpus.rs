@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, grade_json, grader, python, root};
+use socket_labs_tests::{assert_not_passed, checks, failures, grade_json, grader, python, root};
 
 /// The Java programs of the corpus, compiled once into a temporary directory; `None`
 /// (and a printed reason) where there is no JDK.
@@ -133,7 +133,7 @@ fn each_program_of_the_corpus_gets_its_verdict(
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("{lab}/{slug}")).collect();
     assert_not_passed(&report, &expected, &format!("{role} played by {program}"));
-    for check in checks(&report).filter(|c| c["status"] != "pass") {
+    for check in failures(&report) {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");
     }
