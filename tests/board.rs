@@ -115,6 +115,7 @@ fn a_subscriber_bound_to_any_address_passes() {
 #[case::sub_traceback("board-sub", "traceback", &["sub-no-server", "sub-no-such-topic"])]
 #[case::joined_line_with_a_space("board-sub", "joined-space", &["sub-joins", "sub-in-order", "sub-long-message", "sub-only-its-topic", "sub-two-on-one-host", "sub-gap-report", "sub-late-joiner", "sub-iface", "bonus-sub-recovers"])]
 #[case::collapses_whitespace("board-sub", "split-words", &["sub-in-order"])]
+#[case::joined_line_never_flushed("board-sub", "no-flush", &["sub-joins", "sub-in-order", "sub-long-message", "sub-only-its-topic", "sub-two-on-one-host", "sub-gap-report", "sub-late-joiner", "sub-iface", "bonus-sub-recovers"])]
 fn each_mutant_fails_exactly_its_checks(#[case] role: &str, #[case] bug: &str, #[case] expected: &[&str]) {
     let own: &[&str] = match role {
         "board-server" => &["server-", "bonus-history"],

@@ -46,6 +46,7 @@ fn the_handouts_own_server_fails_exactly_keeps_running() {
 #[case::client_traceback("hello-client", "traceback", &["client-no-server"])]
 #[case::no_prefix("hello-client", "no-prefix", &["client-default-message", "client-each-message"])]
 #[case::sum_fixed_port("sum-server", "ignore-port", &["sum-server-starts"])]
+#[case::sum_no_newline("sum-server", "no-newline", &["sum-integers", "sum-negatives", "sum-decimals", "sum-exact", "sum-empty-line", "sum-not-a-number", "sum-overflow", "sum-many-requests", "sum-pipelined", "sum-split-request", "sum-crlf", "sum-each-client"])]
 #[case::float_format("sum-server", "float", &["sum-integers", "sum-negatives", "sum-exact", "sum-empty-line", "sum-not-a-number", "sum-overflow", "sum-many-requests", "sum-pipelined", "sum-split-request", "sum-crlf", "sum-each-client"])]
 #[case::no_negatives("sum-server", "no-negatives", &["sum-negatives", "sum-decimals"])]
 #[case::integers_only("sum-server", "int-only", &["sum-decimals"])]

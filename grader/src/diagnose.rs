@@ -66,8 +66,11 @@ pub fn with_stderr_of_programs(mut failure: Failure, transcript: &[Event]) -> Fa
         }
         let stderr = lines.join("\n");
         if let Some(crash) = crash_report(&stderr) {
-            let last = lines.last().map(|l| l.trim()).unwrap_or_default();
-            failure.details.push(format!("{role} printed {crash} on stderr: {last}"));
+            // What it says went wrong: a panic's message (its last line is a note about
+            // RUST_BACKTRACE), else the last line (a traceback's exception).
+            let last = lines.last().map(|l| l.trim().to_string()).unwrap_or_default();
+            let what = panic_message(&stderr).unwrap_or(last);
+            failure.details.push(format!("{role} printed {crash} on stderr: {what}"));
             if failure.hint.is_none() || failure.hint_is_fallback {
                 failure = failure.with_hint(format!(
                     "{role} printed {crash} on stderr (below): a thread of it, or the code serving one client, died \

@@ -374,7 +374,7 @@ fn server_post_seq(h: &mut Harness) -> CheckResult {
 /// trailing newline is allowed (the contract does not forbid one).
 fn expect_datagram(l: &Listener, index: usize, expected: &str, after: &str) -> CheckResult {
     if !l.wait_for(index + 1, Instant::now() + Duration::from_secs(3)) {
-        return Err(Failure::new(Timeout, format!("no datagram reached {} {after}", l.label()))
+        return Err(Failure::new(Timeout, format!("no datagram reached the {} {after}", l.label()))
             .expected(escape(expected.as_bytes()))
             .got(format!("{} datagrams", l.count()))
             .with_hint("after replying OK <seq>, send one datagram  <seq> <topic> <message>  to the group and port of the topic, with IP_MULTICAST_IF set to --iface (127.0.0.1) and TTL 1"));

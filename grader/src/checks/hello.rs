@@ -46,7 +46,7 @@ pub const LAB: Lab = Lab {
             .starts(&["hello-server"]),
         check(
             "server-host-and-port",
-            "hello-server listens on the --host and --port it is given",
+            "hello-server listens on another --host it is given (127.0.0.2) and replies there",
             1,
             server_host_and_port,
         )

@@ -13,6 +13,7 @@ use crate::conn::Conn;
 use crate::harness::{Harness, Server};
 use crate::outcome::{CheckResult, Failure, FailureKind, FailureKind::*, Hint};
 use crate::registry::{Check, Lab, Role};
+use crate::transcript::escape;
 
 pub const LAB: Lab = Lab {
     home: None,
@@ -95,7 +96,30 @@ fn server_replies(h: &mut Harness) -> CheckResult {
     let mut c = server.connect()?;
     round_trip(&mut c, "Hello")
         .hint_on(Closed, "read the client's message and write the reply before closing the connection")
-        .hint(FORMAT)
+        .hint(FORMAT)?;
+    // Anything after the reply, seen for sure: the grader closes its sending side, the
+    // server reads the end and closes, and every byte it wrote before is here by then
+    // (a newline after the reply would otherwise show only as the next reply's first
+    // byte, in another check).
+    c.shutdown_write();
+    match c.expect_closed() {
+        Err(f) if f.kind == Mismatch => {
+            let extra = c.take_pending();
+            let summary = if extra == b"\n" || extra == b"\r\n" {
+                "the reply ends with a newline the contract does not have".to_string()
+            } else {
+                format!("{ROLE} sent more than the reply")
+            };
+            let reply = reply_to("Hello");
+            Err(Failure::mismatch(summary)
+                .sent("Hello")
+                .expected(escape(reply.as_bytes()))
+                .got(escape(&[reply.as_bytes(), &extra].concat()))
+                .with_hint("send exactly  Server message: <what you read>  and nothing after it: no \\n (a client reads the reply as it comes, and a newline would begin the next one)"))
+        }
+        // Closed; or kept open after the client's end, or reset: other checks' business.
+        _ => Ok(()),
+    }
 }
 
 fn server_any_text(h: &mut Harness) -> CheckResult {
