@@ -53,6 +53,11 @@ pub struct Harness {
     /// The server roles this check started, and how (the runner holds the check to
     /// the roles it declares: registry.rs, `Check::starts`).
     started: std::sync::Mutex<Vec<(String, Proto)>>,
+    /// Clients are started without the `--timeout` the check gives them: this run
+    /// grades a client that rejected the option ([`Harness::timeout_rejected`]).
+    without_timeout: bool,
+    /// Set when a client given `--timeout` exited with a usage error naming it.
+    timeout_rejected: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// The address every program is given with `--host`.
@@ -65,7 +70,24 @@ impl Harness {
             transcript: Transcript::default(),
             rng: fastrand::Rng::with_seed(seed),
             started: std::sync::Mutex::new(Vec::new()),
+            without_timeout: false,
+            timeout_rejected: Arc::default(),
         }
+    }
+
+    /// This harness, starting every client without the `--timeout SECONDS` a check
+    /// gives it: for the run again of a check whose client rejected the option (a
+    /// client written before the contract had it, such as the seeds' own), judged
+    /// with its own timeout, slower.
+    pub fn without_timeout_option(mut self) -> Self {
+        self.without_timeout = true;
+        self
+    }
+
+    /// How a client given `--timeout` rejected it, if one did: it exited with a usage
+    /// error that names the option (`unrecognized arguments: --timeout 0.3`).
+    pub fn timeout_rejected(&self) -> Option<String> {
+        self.timeout_rejected.lock().ok().and_then(|r| r.clone())
     }
 
     /// The server roles this check has started, each once, with the transport.
@@ -492,14 +514,25 @@ impl<'h> ClientStart<'h> {
 
     /// Starts the client and returns at once, to play its server meanwhile.
     pub fn start(self) -> Result<Client, Failure> {
-        let ClientStart { harness, role, host, port, args, stdin } = self;
+        let ClientStart { harness, role, host, port, mut args, stdin } = self;
         let mut full = vec!["--host".to_string(), host.to_string()];
         if let Some(port) = port {
             full.extend(["--port".to_string(), port.to_string()]);
         }
+        let timeout = args.iter().position(|a| a == TIMEOUT_OPTION);
+        let mut rejected = None;
+        match timeout {
+            Some(at) if harness.without_timeout => {
+                args.drain(at..(at + 2).min(args.len()));
+                harness
+                    .note(format!("{role} is started without --timeout, which it rejected: its own timeout applies"));
+            }
+            Some(_) => rejected = Some(harness.timeout_rejected.clone()),
+            None => {}
+        }
         full.extend(args);
         let process = harness.launch(&role, full, stdin, Vec::new())?;
-        Ok(Client { process, timeouts: harness.env.timeouts, role })
+        Ok(Client { process, timeouts: harness.env.timeouts, role, rejected })
     }
 
     /// Starts the client and waits for it to exit.
@@ -508,15 +541,21 @@ impl<'h> ClientStart<'h> {
     }
 }
 
+/// The contract's option of a UDP client: how long each try waits for its reply.
+const TIMEOUT_OPTION: &str = "--timeout";
+
 /// A running client under test; dropping it stops it.
 pub struct Client {
     process: Process,
     timeouts: Timeouts,
     role: String,
+    /// Given `--timeout`: where to say that it rejected the option, if it does.
+    rejected: Option<Arc<std::sync::Mutex<Option<String>>>>,
 }
 
 impl Drop for Client {
     fn drop(&mut self) {
+        self.note_rejected_timeout();
         self.process.stop(self.timeouts.grace);
     }
 }
@@ -524,6 +563,21 @@ impl Drop for Client {
 impl Client {
     fn process(&self) -> &Process {
         &self.process
+    }
+
+    /// A client given `--timeout` that exited on its own with a usage error naming the
+    /// option rejected it: the harness records how, for the runner to grade the check
+    /// again without it.
+    fn note_rejected_timeout(&self) {
+        let Some(slot) = &self.rejected else { return };
+        let Some(status) = self.process.exit_status().filter(|s| !s.success()) else { return };
+        let stderr = self.process.final_stderr();
+        if diagnose::rejects_option(&stderr, TIMEOUT_OPTION) {
+            let said = stderr.lines().rev().find(|l| l.contains(TIMEOUT_OPTION)).unwrap_or_default().trim();
+            if let Ok(mut slot) = slot.lock() {
+                slot.get_or_insert(format!("{} rejected --timeout: it {}: {said}", self.role, describe_exit(status)));
+            }
+        }
     }
 
     /// Waits for the client to exit, within the client deadline, and collects its
@@ -545,6 +599,7 @@ impl Client {
         let drained = Instant::now() + timeouts.io;
         process.stdout.wait_closed(drained);
         process.stderr.wait_closed(drained);
+        self.note_rejected_timeout();
         Ok(ClientRun {
             role: self.role.clone(),
             status,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::harness::{Env, Harness};
 use crate::listening::Proto;
-use crate::outcome::Failure;
+use crate::outcome::{CheckResult, Failure};
 use crate::registry::{Check, Lab, Run};
 use crate::report::{CheckReport, Status};
 
@@ -182,7 +182,50 @@ fn check_seed(seed: u64, id: &str) -> u64 {
 fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
     let id = planned.id();
     let started = Instant::now();
-    let mut harness = Harness::new(env, check_seed(seed, &id));
+    let (mut outcome, mut harness) = attempt(planned, Harness::new(env.clone(), check_seed(seed, &id)));
+    // A client written before the contract had `--timeout` (argparse without it exits
+    // 2, "unrecognized arguments") is not failed for it: the check runs again, with
+    // the same seed, without the option, and judges the client with its own timeout.
+    let mut rejected = None;
+    if outcome.is_err() {
+        if let Some(why) = harness.timeout_rejected() {
+            let again = Harness::new(env, check_seed(seed, &id)).without_timeout_option();
+            again.note(format!("{why}; the check runs again without it"));
+            (outcome, harness) = attempt(planned, again);
+            rejected = Some(why);
+        }
+    }
+    let transcript = harness.transcript();
+    let outcome = outcome.map_err(|failure| {
+        let failure = crate::diagnose::with_stderr_of_programs(failure, &transcript);
+        match &rejected {
+            Some(why) => failure.detail(format!("{why}; so it was graded without --timeout, with its own timeout")),
+            None => failure,
+        }
+    });
+    let duration_ms = started.elapsed().as_millis() as u64;
+    let (status, points, failure) = match outcome {
+        Ok(()) => (Status::Pass, planned.check.points, None),
+        Err(failure) if failure.kind == crate::outcome::FailureKind::Skipped => (Status::Skipped, 0, Some(failure)),
+        Err(failure) => (Status::of(&failure), 0, Some(failure)),
+    };
+    CheckReport {
+        id,
+        lab: planned.lab.name.to_string(),
+        name: planned.check.name.to_string(),
+        status,
+        points,
+        max_points: planned.check.points,
+        message: failure.as_ref().map(|f| f.summary.clone()),
+        failure,
+        duration_ms,
+        transcript,
+        hidden: false,
+    }
+}
+
+/// Runs the check once with `harness`; its programs are stopped when this returns.
+fn attempt(planned: Planned, mut harness: Harness) -> (CheckResult, Harness) {
     // A panic in a check is a bug of the grader; it must not take the run down, and it
     // is reported as the grader's error, not as the student's failure.
     let outcome = catch_unwind(AssertUnwindSafe(|| match planned.check.run {
@@ -203,27 +246,7 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
         Some(why) => Err(Failure::grader(why)),
         None => outcome,
     };
-    let transcript = harness.transcript();
-    let outcome = outcome.map_err(|failure| crate::diagnose::with_stderr_of_programs(failure, &transcript));
-    let duration_ms = started.elapsed().as_millis() as u64;
-    let (status, points, failure) = match outcome {
-        Ok(()) => (Status::Pass, planned.check.points, None),
-        Err(failure) if failure.kind == crate::outcome::FailureKind::Skipped => (Status::Skipped, 0, Some(failure)),
-        Err(failure) => (Status::of(&failure), 0, Some(failure)),
-    };
-    CheckReport {
-        id,
-        lab: planned.lab.name.to_string(),
-        name: planned.check.name.to_string(),
-        status,
-        points,
-        max_points: planned.check.points,
-        message: failure.as_ref().map(|f| f.summary.clone()),
-        failure,
-        duration_ms,
-        transcript,
-        hidden: false,
-    }
+    (outcome, harness)
 }
 
 /// A check that started a server role it does not depend on the gate of (it would run,
