@@ -89,7 +89,15 @@ fn a_lab_folder_is_listed_graded_explained_and_selftested() {
     let listed: Value = serde_json::from_str(&grader(&["--labs", labs, "list", "--json"]).stdout()).unwrap();
     let lab = listed.as_array().unwrap().iter().find(|l| l["name"] == "reverse").expect("the lab is listed");
     assert_eq!(lab["max_points"], 4);
-    assert_eq!(lab["checks"][1]["after"][0], "reverse/server-reverses");
+    assert_eq!(lab["roles"][0]["server"], "udp", "a role that a check starts is a server");
+    // Its gate comes first (written by the grader, 0 points), and the checks that
+    // start it depend on it, besides what they name.
+    assert_eq!(lab["checks"][0]["id"], "reverse/reverse-server-starts");
+    assert_eq!(lab["checks"][0]["points"], 0);
+    assert_eq!(
+        lab["checks"][2]["after"],
+        serde_json::json!(["reverse/reverse-server-starts", "reverse/server-reverses"])
+    );
 
     let server = course.path().join("reverse/solution/python/ReverseServer.py");
     let cmd = format!("reverse-server={} {}", python(), server.display());
@@ -102,8 +110,10 @@ fn a_lab_folder_is_listed_graded_explained_and_selftested() {
     // The Python track finds the lab's own files: the skeleton fails, the reference passes.
     let run = grader(&["--labs", labs, "test", "reverse", "--python", "--format", "json", "--no-config"]);
     assert_eq!(run.code(), 1);
-    let skipped = checks(&run.json()).filter(|c| c["status"] == "skipped").count();
-    assert_eq!(skipped, 1, "the second check needs the first: {}", run.stdout());
+    let report = run.json();
+    let skipped = checks(&report).filter(|c| c["status"] == "skipped").count();
+    assert_eq!(skipped, 2, "a skeleton that stops at start fails its gate, and both checks need it: {}", run.stdout());
+    assert_not_passed(&report, &["reverse/reverse-server-starts"], "the skeleton");
     let run =
         grader(&["--labs", labs, "test", "reverse", "--python", "--solutions", "--format", "json", "--no-config"]);
     assert_eq!(run.code(), 0, "{}", run.stdout());
