@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, failures, grade_json, not_passed, python, Run};
+use socket_labs_tests::{assert_not_passed, failures, grade_json, not_passed, python, Run};
 
 /// `--cmd` arguments that play every board role with the Python fixtures, with
 /// `--bug BUG` added to `role` when given.
