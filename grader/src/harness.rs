@@ -58,7 +58,13 @@ pub struct Harness {
     without_timeout: bool,
     /// Set when a client given `--timeout` exited with a usage error naming it.
     timeout_rejected: Arc<std::sync::Mutex<Option<String>>>,
+    /// Told how the first start of one server role went ([`Harness::on_first_start`]).
+    first_start: std::sync::Mutex<Option<(String, Proto, FirstStart)>>,
 }
+
+/// What [`Harness::on_first_start`] is told: whether the server listened (or how it
+/// failed to), and the transcript up to then.
+pub type FirstStart = Box<dyn FnOnce(Result<(), Failure>, Vec<crate::transcript::Event>) + Send>;
 
 /// The address every program is given with `--host`.
 pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -72,7 +78,18 @@ impl Harness {
             started: std::sync::Mutex::new(Vec::new()),
             without_timeout: false,
             timeout_rejected: Arc::default(),
+            first_start: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Calls `tell` once, when this check's first start of server `role` over `proto`
+    /// has listened or failed to (the runner decides a role's gate, `LAB/ROLE-starts`,
+    /// with the first check that starts the role: no start of its own).
+    pub fn on_first_start(self, role: &str, proto: Proto, tell: FirstStart) -> Self {
+        if let Ok(mut hook) = self.first_start.lock() {
+            *hook = Some((role.to_string(), proto, tell));
+        }
+        self
     }
 
     /// This harness, starting every client without the `--timeout SECONDS` a check
@@ -244,12 +261,23 @@ impl<'h> ServerStart<'h> {
     /// [`ServerStart::start`] for either transport: TCP waits for a listening socket,
     /// UDP for a bound one (a UDP server is started with `start_udp`, in udp.rs).
     pub(crate) fn start_as(self, proto: Proto) -> Result<Server, Failure> {
-        let ServerStart { harness, role, host, args, writable } = self;
+        let harness = self.harness;
+        let role = self.role.clone();
         if let Ok(mut started) = harness.started.lock() {
             if !started.iter().any(|(r, p)| *r == role && *p == proto) {
                 started.push((role.clone(), proto));
             }
         }
+        let outcome = self.listen(proto);
+        let hook = harness.first_start.lock().ok().and_then(|mut h| h.take_if(|(r, p, _)| *r == role && *p == proto));
+        if let Some((_, _, tell)) = hook {
+            tell(outcome.as_ref().map(drop).map_err(Clone::clone), harness.transcript.events());
+        }
+        outcome
+    }
+
+    fn listen(self, proto: Proto) -> Result<Server, Failure> {
+        let ServerStart { harness, role, host, args, writable } = self;
         let port = harness.free_port()?;
         let mut full = vec!["--host".to_string(), host.to_string(), "--port".to_string(), port.to_string()];
         full.extend(args);

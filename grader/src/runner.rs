@@ -11,7 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Env, Harness};
+use crate::harness::{Env, FirstStart, Harness};
 use crate::listening::Proto;
 use crate::outcome::{CheckResult, Failure};
 use crate::registry::{Check, Lab, Run};
@@ -39,6 +39,13 @@ impl Planned {
 /// the longest chain of `waits` (started last, a 4 s check would end the run 4 s after
 /// the rest), then the one that more checks wait for (a gate), then the earlier one.
 /// No barrier: a check waits only for its own prerequisites.
+///
+/// A server's gate (`LAB/ROLE-starts`) is decided by the first check that needs only it
+/// (its carrier), at that check's first start of the role: the server it starts is the
+/// gate's, so the gate costs no start of its own. The gate's result is out, and the
+/// other checks after it free to go, as soon as that server listens (or fails to); if
+/// it failed, the carrier is skipped like the rest. A carrier that did not start the
+/// role leaves the gate to run on its own.
 pub fn run(
     plan: &[Planned],
     env: Arc<Env>,
@@ -47,29 +54,27 @@ pub fn run(
     mut on_result: impl FnMut(&CheckReport),
 ) -> Vec<CheckReport> {
     let graph = Graph::new(plan);
-    let state = Mutex::new(State { taken: vec![false; plan.len()], status: vec![None; plan.len()] });
-    let finished = Condvar::new();
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State { taken: vec![false; plan.len()], status: vec![None; plan.len()] }),
+        finished: Condvar::new(),
+    });
     let mut results: Vec<Option<CheckReport>> = vec![None; plan.len()];
     let mut emitted = 0;
     let (tx, rx) = mpsc::channel::<(usize, CheckReport)>();
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, plan.len().max(1)) {
-            let tx = tx.clone();
-            let (graph, state, finished, env) = (&graph, &state, &finished, &env);
+            let done = Done { tx: tx.clone(), shared: shared.clone() };
+            let (graph, env) = (&graph, &env);
             scope.spawn(move || {
-                while let Some((index, unmet)) = graph.take(state, finished) {
-                    let planned = plan[index];
-                    let report = match unmet {
-                        Some(dep) => skipped(planned, format!("skipped: {dep} did not pass")),
-                        None => run_one(planned, env.clone(), seed),
+                while let Some(task) = graph.take(&done.shared) {
+                    let sent = match task {
+                        Task::One(index, Some(dep)) => {
+                            done.publish(index, skipped(plan[index], format!("skipped: {dep} did not pass")))
+                        }
+                        Task::One(index, None) => done.publish(index, run_one(plan[index], env.clone(), seed, None)),
+                        Task::Carried { gate, carrier } => carry(plan, gate, carrier, env, seed, &done),
                     };
-                    let status = report.status;
-                    let sent = tx.send((index, report));
-                    if let Ok(mut state) = state.lock() {
-                        state.status[index] = Some(status);
-                    }
-                    finished.notify_all();
-                    if sent.is_err() {
+                    if !sent {
                         break;
                     }
                 }
@@ -90,10 +95,83 @@ pub fn run(
     results.into_iter().map(|r| r.expect("every planned check has run")).collect()
 }
 
+/// Runs `carrier` deciding `gate` at its first start of the gate's role (see [`run`]).
+fn carry(plan: &[Planned], gate: usize, carrier: usize, env: &Arc<Env>, seed: u64, done: &Done) -> bool {
+    let (role, proto) = match plan[gate].check.run {
+        Run::Starts(role, proto) => (role, proto),
+        _ => unreachable!("a carried check is a gate"),
+    };
+    let decided: Arc<Mutex<Option<Status>>> = Arc::default();
+    let started = Instant::now();
+    let tell: FirstStart = {
+        let (decided, done, planned) = (decided.clone(), done.clone(), plan[gate]);
+        Box::new(move |outcome, transcript| {
+            let report = report_of(planned, outcome, transcript, started.elapsed().as_millis() as u64, None);
+            if let Ok(mut decided) = decided.lock() {
+                *decided = Some(report.status);
+            }
+            done.publish(gate, report);
+        })
+    };
+    let report = run_one(plan[carrier], env.clone(), seed, Some((role, proto, tell)));
+    let decided = decided.lock().ok().and_then(|d| *d);
+    match decided {
+        // The carrier never started the role: the gate runs on its own, after it.
+        None => {
+            let gate_report = run_one(plan[gate], env.clone(), seed, None);
+            let failed = gate_report.status.failed();
+            let sent = done.publish(gate, gate_report);
+            let report = if failed { skipped(plan[carrier], not_passed(plan[gate])) } else { report };
+            sent && done.publish(carrier, report)
+        }
+        Some(status) if status.failed() => done.publish(carrier, skipped(plan[carrier], not_passed(plan[gate]))),
+        Some(_) => done.publish(carrier, report),
+    }
+}
+
+fn not_passed(gate: Planned) -> String {
+    format!("skipped: {} did not pass", gate.id())
+}
+
+/// What the workers share: the state of every check, and a signal when one finishes.
+struct Shared {
+    state: Mutex<State>,
+    finished: Condvar,
+}
+
 /// What the workers share: which checks have been taken, and how each one ended.
 struct State {
     taken: Vec<bool>,
     status: Vec<Option<Status>>,
+}
+
+/// Where a worker hands a finished check: to the reporter, and to the other workers
+/// waiting for it.
+#[derive(Clone)]
+struct Done {
+    tx: mpsc::Sender<(usize, CheckReport)>,
+    shared: Arc<Shared>,
+}
+
+impl Done {
+    /// False when the reporter is gone.
+    fn publish(&self, index: usize, report: CheckReport) -> bool {
+        let status = report.status;
+        let sent = self.tx.send((index, report)).is_ok();
+        if let Ok(mut state) = self.shared.state.lock() {
+            state.status[index] = Some(status);
+        }
+        self.shared.finished.notify_all();
+        sent
+    }
+}
+
+/// What a worker does next.
+enum Task {
+    /// One check, or its skip for the prerequisite (named) that did not pass.
+    One(usize, Option<String>),
+    /// A gate, decided by its carrier as that runs.
+    Carried { gate: usize, carrier: usize },
 }
 
 /// The plan's prerequisites, by index, and the order in which ready checks start.
@@ -106,6 +184,8 @@ struct Graph {
     /// Plan indices, best first: longest chain of `waits` through the check, most
     /// checks waiting for it, earliest in the plan.
     order: Vec<usize>,
+    /// For a gate: the first check that needs it and nothing else, which decides it.
+    carrier: Vec<Option<usize>>,
 }
 
 impl Graph {
@@ -138,13 +218,20 @@ impl Graph {
         }
         let mut order: Vec<usize> = (0..plan.len()).collect();
         order.sort_by_key(|&i| (Reverse(chain[i]), Reverse(waiting[i]), i));
-        Graph { needs, missing, ids, order }
+        let carrier = (0..plan.len())
+            .map(|gate| {
+                plan[gate].check.gate_of()?;
+                (0..plan.len()).find(|&d| needs[d] == [gate] && missing[d].is_none())
+            })
+            .collect();
+        Graph { needs, missing, ids, order, carrier }
     }
 
     /// Takes the best ready check, waiting while none is ready but some still run;
-    /// with it, the prerequisite that did not pass, if one did not. None: all taken.
-    fn take(&self, state: &Mutex<State>, finished: &Condvar) -> Option<(usize, Option<String>)> {
-        let mut state = state.lock().ok()?;
+    /// with it, the prerequisite that did not pass, if one did not. A gate comes with
+    /// its carrier. None: all taken.
+    fn take(&self, shared: &Shared) -> Option<Task> {
+        let mut state = shared.state.lock().ok()?;
         loop {
             if state.taken.iter().all(|t| *t) {
                 return None;
@@ -156,6 +243,10 @@ impl Graph {
                 .find(|&i| !state.taken[i] && self.needs[i].iter().all(|&dep| state.status[dep].is_some()));
             if let Some(i) = ready {
                 state.taken[i] = true;
+                if let Some(carrier) = self.carrier[i].filter(|&c| !state.taken[c]) {
+                    state.taken[carrier] = true;
+                    return Some(Task::Carried { gate: i, carrier });
+                }
                 // A prerequisite the grader could not do (an error, not the program's
                 // failure) does not hold its dependents back: they find out for
                 // themselves.
@@ -165,9 +256,9 @@ impl Graph {
                         .find(|&&dep| !matches!(state.status[dep], Some(Status::Pass | Status::Error)))
                         .map(|&dep| self.ids[dep].clone())
                 });
-                return Some((i, unmet));
+                return Some(Task::One(i, unmet));
             }
-            state = finished.wait(state).ok()?;
+            state = shared.finished.wait(state).ok()?;
         }
     }
 }
@@ -179,10 +270,14 @@ fn check_seed(seed: u64, id: &str) -> u64 {
     id.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
-fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
+fn run_one(planned: Planned, env: Arc<Env>, seed: u64, first_start: Option<(&str, Proto, FirstStart)>) -> CheckReport {
     let id = planned.id();
     let started = Instant::now();
-    let (mut outcome, mut harness) = attempt(planned, Harness::new(env.clone(), check_seed(seed, &id)));
+    let mut harness = Harness::new(env.clone(), check_seed(seed, &id));
+    if let Some((role, proto, tell)) = first_start {
+        harness = harness.on_first_start(role, proto, tell);
+    }
+    let (mut outcome, mut harness) = attempt(planned, harness);
     // A client written before the contract had `--timeout` (argparse without it exits
     // 2, "unrecognized arguments") is not failed for it: the check runs again, with
     // the same seed, without the option, and judges the client with its own timeout.
@@ -195,22 +290,33 @@ fn run_one(planned: Planned, env: Arc<Env>, seed: u64) -> CheckReport {
             rejected = Some(why);
         }
     }
-    let transcript = harness.transcript();
+    let rejected = rejected.map(|why| format!("{why}; so it was graded without --timeout, with its own timeout"));
+    report_of(planned, outcome, harness.transcript(), started.elapsed().as_millis() as u64, rejected)
+}
+
+/// The report of one check from its outcome and transcript; `detail` is added to a
+/// failure.
+fn report_of(
+    planned: Planned,
+    outcome: CheckResult,
+    transcript: Vec<crate::transcript::Event>,
+    duration_ms: u64,
+    detail: Option<String>,
+) -> CheckReport {
     let outcome = outcome.map_err(|failure| {
         let failure = crate::diagnose::with_stderr_of_programs(failure, &transcript);
-        match &rejected {
-            Some(why) => failure.detail(format!("{why}; so it was graded without --timeout, with its own timeout")),
+        match &detail {
+            Some(detail) => failure.detail(detail.clone()),
             None => failure,
         }
     });
-    let duration_ms = started.elapsed().as_millis() as u64;
     let (status, points, failure) = match outcome {
         Ok(()) => (Status::Pass, planned.check.points, None),
         Err(failure) if failure.kind == crate::outcome::FailureKind::Skipped => (Status::Skipped, 0, Some(failure)),
         Err(failure) => (Status::of(&failure), 0, Some(failure)),
     };
     CheckReport {
-        id,
+        id: planned.id(),
         lab: planned.lab.name.to_string(),
         name: planned.check.name.to_string(),
         status,
