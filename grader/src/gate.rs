@@ -5,6 +5,11 @@
 //! its status and the end of its stderr; it listens elsewhere; it never listened within
 //! the deadline). Every check that starts the role depends on it, so a server that
 //! cannot start fails this one check and the others are skipped, not failed.
+//!
+//! In a run, the first check that needs the gate decides it with its own first start
+//! of the role (runner.rs, `carry`); this is the gate run alone (`--check
+//! LAB/ROLE-starts`, or when that check did not start the role): `--host` and `--port`
+//! only.
 
 use crate::harness::Harness;
 use crate::listening::Proto;

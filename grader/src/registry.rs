@@ -196,7 +196,8 @@ fn gather(dirs: &[PathBuf]) -> Result<&'static [&'static Lab]> {
 /// `lab` with a gate for each of its server roles: a first check, `LAB/ROLE-starts`
 /// ("ROLE starts and listens on the --host and --port it is given", 0 points), just
 /// before the first check that starts the role, and every check that starts the role
-/// over the role's transport made to depend on it. A server that exits at start, listens
+/// over the role's transport made to depend on it (the runner has the first of them
+/// decide the gate with its own start of the role: gate.rs). A server that exits at start, listens
 /// elsewhere or never listens then fails one check, saying what happened, and the
 /// checks that need it are skipped, not failed: as check50's dependencies do. A check
 /// that starts the role another way (calc-server `--udp`, a TCP server reached over

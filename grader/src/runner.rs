@@ -218,10 +218,16 @@ impl Graph {
         }
         let mut order: Vec<usize> = (0..plan.len()).collect();
         order.sort_by_key(|&i| (Reverse(chain[i]), Reverse(waiting[i]), i));
+        // A gate's carrier is the lab's first check after it, when the plan has it: the
+        // same check decides the gate in a full run and in a run of a few checks
+        // (`--check`); without it, the gate runs alone.
         let carrier = (0..plan.len())
             .map(|gate| {
                 plan[gate].check.gate_of()?;
-                (0..plan.len()).find(|&d| needs[d] == [gate] && missing[d].is_none())
+                let lab = plan[gate].lab;
+                let first = lab.checks.iter().find(|c| c.after.contains(&plan[gate].check.slug))?;
+                let d = index.get(lab.check_id(first).as_str()).copied()?;
+                (needs[d] == [gate] && missing[d].is_none()).then_some(d)
             })
             .collect();
         Graph { needs, missing, ids, order, carrier }
