@@ -1,9 +1,12 @@
 //! A course adds a lab by adding a folder: a lab.toml and a Python server in a
-//! temporary folder, given with `--labs DIR`, are listed, graded, explained and
-//! self-tested by the grader as it is, with no Rust and no rebuild.
+//! temporary folder, given with `--labs DIR`, are listed, graded, explained,
+//! self-tested, watched and batch-graded by the grader as it is, with no Rust and no
+//! rebuild.
+
+use std::process::Stdio;
 
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, grader, python};
+use socket_labs_tests::{assert_not_passed, checks, grader, grader_process, python};
 
 const LAB: &str = r#"
 title = "Reverse (a lab of the course's own)"
@@ -165,4 +168,166 @@ fn a_bad_lab_file_is_one_clear_error() {
         "{}",
         run.stderr()
     );
+}
+
+#[test]
+fn a_lab_folder_is_watched() {
+    let course = course();
+    let labs = course.path().to_str().unwrap();
+    let server = course.path().join("reverse/solution/python/ReverseServer.py");
+    let watch = |bug: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        let cmd = format!("reverse-server={} {}{bug}", python(), server.display());
+        let out = grader_process(tmp.path())
+            .args(["--labs", labs, "watch", "reverse", "--cmd", &cmd, "--runs", "1", "--no-clear"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("the watcher runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    // Its own folder is watched: the lab has no package in the workspace's labs/.
+    let (code, shown) = watch("");
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains(&format!("grading on every save under {}", course.path().join("reverse").display())));
+    assert!(shown.contains("reverse: 2/2 checks passed") && shown.contains("every check passes"), "{shown}");
+
+    let (code, shown) = watch(" --bug once");
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains(":( reverse/server-keeps-running") && shown.contains("loop around recvfrom()"), "{shown}");
+    // The command that runs the check again names the lab folder too.
+    assert!(shown.contains(&format!("cargo grade reverse --labs {labs} --cmd")), "{shown}");
+}
+
+#[test]
+fn a_lab_folder_is_batch_graded() {
+    let course = course();
+    let work = tempfile::tempdir().unwrap();
+    let (class, out) = (work.path().join("class"), work.path().join("grades"));
+    let server = std::fs::read_to_string(course.path().join("reverse/solution/python/ReverseServer.py")).unwrap();
+    for (student, text) in [("alice", server.clone()), ("bob", server.replace("default=\"\"", "default=\"once\""))] {
+        std::fs::create_dir_all(class.join(student)).unwrap();
+        std::fs::write(class.join(student).join("ReverseServer.py"), text).unwrap();
+    }
+    let roles = work.path().join("roles.toml");
+    std::fs::write(&roles, format!("reverse-server = \"{} ReverseServer.py\"\n", python())).unwrap();
+    let run = grader(&[
+        "--labs",
+        course.path().to_str().unwrap(),
+        "batch",
+        class.to_str().unwrap(),
+        "--roles",
+        roles.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code(), 0, "{}\n{}", run.stdout(), run.stderr());
+    let gradebook = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+    let rows: Vec<&str> = gradebook.lines().collect();
+    assert!(rows[0].starts_with("student,outcome,score,max_score,percent,reverse (4),"), "{gradebook}");
+    assert!(rows[1].starts_with("alice,graded,4,4,100.0,4,pass,pass"), "{gradebook}");
+    assert!(rows[2].starts_with("bob,graded,3,4,75.0,3,pass,"), "{gradebook}");
+    assert!(!rows[2].contains(",pass,pass"), "{gradebook}");
+}
+
+/// A lab with a crowd: many clients of a TCP server at once, climbing a ladder.
+const SHOUT: &str = r#"
+title = "Shout (a crowd of a course's own)"
+
+[[role]]
+name = "shout-server"
+port = 7008
+python = "ShoutServer.py"
+
+[lists]
+words = ["crowd", "many", "clients"]
+
+[hints]
+thread = "serve each client in a thread of its own"
+
+[[check]]
+slug = "crowd-4"
+name = "shout-server serves 4 clients at once"
+points = 2
+steps = [
+  { start = "shout-server" },
+  { crowd = 4, ladder = [1, 4, 16], rounds = 2, greet = [
+    { send = "HI {client}\n" },
+    { expect_line = "HI {client}" },
+  ], steps = [
+    { send = "{words} {client} {round}\n" },
+    { expect_line = "{words|upper} {client} {round}", on_unchanged = "uppercase it" },
+  ], on_alone = "read line after line", hint = "@thread" },
+  { alive = "after 4 clients at once" },
+]
+"#;
+
+const SHOUT_SERVER: &str = r#"
+import argparse, socket, threading
+p = argparse.ArgumentParser()
+p.add_argument("--host", default="127.0.0.1")
+p.add_argument("--port", type=int, default=7008)
+p.add_argument("--bug", default="")
+a = p.parse_args()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((a.host, a.port))
+s.listen(16)
+def serve(c):
+    with c, c.makefile("rb") as lines:
+        for line in lines:
+            c.sendall(line if a.bug == "echo" else line.decode().upper().encode())
+while True:
+    c, _ = s.accept()
+    if a.bug == "iterative":
+        serve(c)
+    else:
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+
+#[test]
+fn a_crowd_of_a_lab_folder_climbs_its_ladder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("shout")).unwrap();
+    std::fs::write(dir.path().join("shout/lab.toml"), SHOUT).unwrap();
+    let server = dir.path().join("shout/server.py");
+    std::fs::write(&server, SHOUT_SERVER).unwrap();
+    let labs = dir.path().to_str().unwrap();
+    let grade = |bug: &str| {
+        let cmd = format!("shout-server={} {}{bug}", python(), server.display());
+        grader(&["--labs", labs, "test", "shout", "--cmd", &cmd, "--format", "json", "--no-config"])
+    };
+
+    let run = grade("");
+    assert_not_passed(&run.json(), &[] as &[&str], &run.stderr());
+    run.assert_nothing_left();
+
+    // One client at a time: the first rung passes, the second does not.
+    let run = grade(" --bug iterative");
+    let report = run.json();
+    assert_not_passed(&report, &["shout/crowd-4"], "--bug iterative");
+    let failure = &checks(&report).next().unwrap()["failure"];
+    let summary = failure["summary"].as_str().unwrap();
+    assert!(summary.starts_with("4 clients at once: client 3 was not served while 1 other client"), "{failure}");
+    let details = failure["details"].to_string();
+    assert!(details.contains("rung 4 of the ladder [1, 4, 16] failed; the highest rung passed: 1 client at once"));
+    assert_eq!(failure["hint"], "serve each client in a thread of its own");
+
+    // Every client is served, but not uppercased: the first rung's one client fails,
+    // with the hint for a reply that is the request unchanged.
+    let report = grade(" --bug echo").json();
+    let failure = &checks(&report).next().unwrap()["failure"];
+    assert!(failure["summary"].as_str().unwrap().starts_with("1 client, round 1 of 2: "), "{failure}");
+    assert_eq!(failure["hint"], "uppercase it", "{failure}");
+}
+
+#[test]
+fn a_crowds_clients_only_talk() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("shout")).unwrap();
+    let bad = SHOUT.replace("{ send = \"HI {client}\\n\" },", "{ start = \"shout-server\" },");
+    assert_ne!(bad, SHOUT);
+    std::fs::write(dir.path().join("shout/lab.toml"), bad).unwrap();
+    let run = grader(&["--labs", dir.path().to_str().unwrap(), "list"]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("a crowd's clients only talk"), "{}", run.stderr());
 }

@@ -4,7 +4,7 @@
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, failures, grade_json, grader};
+use socket_labs_tests::{assert_not_passed, checks, failures, grade_json, grader, root};
 
 /// Each role, its fixture, and the prefix of the checks that start it.
 const ROLES: [(&str, &str, &str); 4] = [
@@ -23,6 +23,24 @@ fn grade(extra: &[String]) -> socket_labs_tests::Run {
     let mut args = vec!["upper"];
     args.extend(extra.iter().map(String::as_str));
     grade_json(&args)
+}
+
+/// The sentences beyond ASCII of labs/upper/lab.toml: every letter has a one-letter
+/// uppercase (no ß, which some languages make SS and others keep), so simple and full
+/// case mapping agree, and so do all languages: one expected reply is right for all.
+#[test]
+fn every_letter_of_the_unicode_sentences_has_one_uppercase_letter() {
+    let text = std::fs::read_to_string(root().join("labs/upper/lab.toml")).unwrap();
+    let lab: toml::Value = toml::from_str(&text).unwrap();
+    let sentences = lab["lists"]["unicode"].as_array().expect("the list unicode");
+    assert!(!sentences.is_empty());
+    for sentence in sentences {
+        let sentence = sentence.as_str().unwrap();
+        for c in sentence.chars() {
+            assert_eq!(c.to_uppercase().count(), 1, "{c:?} in {sentence:?}");
+        }
+        assert_ne!(sentence.to_uppercase(), sentence);
+    }
 }
 
 #[test]

@@ -654,6 +654,8 @@ fn start_child(
 ) -> Result<Option<(Process, tempfile::TempDir)>> {
     let a = batch.args;
     let mut args: Vec<String> = vec!["--color".into(), "never".into(), "--root".into(), path_arg(&batch.course)];
+    // The labs of --labs DIR: the submission's grader knows them too.
+    args.extend(crate::registry::labs_flags());
     args.push("test".into());
     args.extend(batch.labs.iter().map(|l| l.name.to_string()));
     for id in &a.checks {

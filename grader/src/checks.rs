@@ -5,8 +5,6 @@ pub mod calc;
 pub mod date;
 pub mod hello;
 pub mod logging;
-pub mod threaded;
-pub mod upper;
 pub mod varsize;
 
 use crate::harness::Harness;

@@ -78,6 +78,12 @@ impl Conn {
         &self.label
     }
 
+    /// Whether the program opened this connection (it is the client here: what it
+    /// sends are requests).
+    pub fn is_program_opened(&self) -> bool {
+        self.program_connected
+    }
+
     /// The grader's own end of the connection: the address the program sees as its
     /// client's (a logging server writes it down).
     pub fn local_addr(&self) -> Result<std::net::SocketAddr, Failure> {

@@ -13,6 +13,11 @@
 //! if !round.failures.is_empty() { /* round.failures[0] says who and why */ }
 //! ```
 //!
+//! A [`Ladder`] climbs crowds of growing size on one server ([`Server::climb`]): 1, 8,
+//! 64, 256 clients at once, each rung a crowd of its own, and a failure says which rung
+//! failed and the highest one passed. A check written as data gets it as its `crowd`
+//! step (dialogue.rs).
+//!
 //! The transcript shows the first few clients' bytes; the others do the same, and only
 //! their failures are reported (a transcript of every byte of 256 clients would bury
 //! the one line that matters).
@@ -24,7 +29,7 @@ use nix::sys::resource::{getrlimit, setrlimit, Resource};
 
 use crate::conn::Conn;
 use crate::harness::Server;
-use crate::outcome::{CheckResult, Failure, FailureKind};
+use crate::outcome::{CheckResult, Failure, FailureKind, Hint};
 use crate::transcript::Transcript;
 
 /// How many clients of a crowd show their bytes in the transcript.
@@ -139,6 +144,126 @@ impl Server {
     pub fn expect_alive_for(&self, window: Duration, when: &str) -> Result<(), Failure> {
         self.watch().exit_status_within(window);
         self.expect_alive(when)
+    }
+}
+
+/// Crowds of growing size, climbed in order on one server.
+pub struct Ladder<'a> {
+    /// The sizes to climb, smallest first; the last is the crowd the check is about.
+    pub rungs: &'a [usize],
+    /// The whole ladder as a failure names it (`rung 8 of the ladder [1, 8, 64, 256]`),
+    /// rungs beyond this check's included; `None` for a single crowd.
+    pub shown: Option<&'a [usize]>,
+    /// Rounds each crowd plays once all its clients are connected.
+    pub rounds: u32,
+}
+
+/// When a crowd's client talks: as it connects, or in a round (from 1).
+#[derive(Clone, Copy)]
+pub enum Phase {
+    Greet,
+    Round(u32),
+}
+
+/// What the clients of a [`Ladder`] say, and the hint for their failures.
+pub trait Crowding {
+    /// What one client says in one phase.
+    type Said: Sync;
+    /// What each of `n` clients says in `phase`, the first of them being the server's
+    /// client `first` (as the transcript numbers them, from 1). Called on the check's
+    /// thread, so it may use the check's seeded random choices.
+    fn prepare(&mut self, first: usize, n: usize, phase: Phase) -> Vec<Self::Said>;
+    /// Says it, on the client's own thread.
+    fn talk(said: &Self::Said, conn: &mut Conn) -> CheckResult;
+    /// The hint for a failure of kind `kind` on the rung of `n` clients, with the highest
+    /// rung passed before it (`None`: this is the first).
+    fn hint(&self, n: usize, kind: FailureKind, passed: Option<usize>) -> Option<String>;
+}
+
+impl Server {
+    /// Climbs `ladder`: at each rung, its clients connect one after another, each
+    /// making its greeting and staying connected ([`Server::crowd_greeted`]), then they
+    /// all play [`Ladder::rounds`] rounds at once, the next round starting only when
+    /// every client has its reply. A server that serves one client at a time answers
+    /// one and no more. A failure says how many clients were at it, which rung failed
+    /// and the highest one passed; each rung passed is a note with its slowest round.
+    pub fn climb<C: Crowding>(&mut self, ladder: &Ladder, clients: &mut C) -> CheckResult {
+        let mut passed: Option<usize> = None;
+        for &n in ladder.rungs {
+            let failed_rung = ladder.shown.map(|all| {
+                let below = passed.map_or("none".to_string(), |k| format!("{} at once", count(k)));
+                format!("rung {n} of the ladder {all:?} failed; the highest rung passed: {below}")
+            });
+            let first = self.clients_so_far() + 1;
+            let greetings = clients.prepare(first, n, Phase::Greet);
+            let mut crowd = match self.crowd_greeted(n, |i, c| C::talk(&greetings[i], c)) {
+                Ok(crowd) => crowd,
+                Err(f) if matches!(f.kind, FailureKind::Skipped | FailureKind::GraderError) => return Err(f),
+                Err(f) => {
+                    let hint = f.hint.clone().or_else(|| clients.hint(n, f.kind, passed));
+                    let summary = format!("{} at once: {}", count(n), f.summary);
+                    let failure = with_detail(Failure { summary, ..f }, failed_rung);
+                    return Err(match hint {
+                        Some(hint) => failure.with_hint(hint),
+                        None => failure,
+                    });
+                }
+            };
+            let mut slowest = Duration::ZERO;
+            for round in 1..=ladder.rounds {
+                let said = clients.prepare(first, n, Phase::Round(round));
+                let result = crowd.round(|i, c| C::talk(&said[i], c));
+                slowest = slowest.max(result.elapsed);
+                let failed = result.failures.len();
+                let Some((which, failure)) = result.failures.into_iter().next() else { continue };
+                let rounds = ladder.rounds;
+                let summary = if n == 1 {
+                    format!("1 client, round {round} of {rounds}: {}", failure.summary)
+                } else {
+                    format!(
+                        "{} at once, round {round} of {rounds}: {} of them served, {failed} not; client {}: {}",
+                        count(n),
+                        n - failed,
+                        first + which,
+                        failure.summary
+                    )
+                };
+                let hint = clients.hint(n, failure.kind, passed);
+                let result = Err(with_detail(Failure { summary, ..failure }, failed_rung));
+                return match hint {
+                    Some(hint) => result.hint(&hint),
+                    None => result,
+                };
+            }
+            let served = match ladder.rounds {
+                0 => format!("{} connected at once", count(n)),
+                rounds => format!(
+                    "{} at once, {rounds} round trips each; the slowest round took {:.2} s",
+                    count(n),
+                    slowest.as_secs_f32()
+                ),
+            };
+            let note = if ladder.shown.is_some() { format!("rung {n} passed: {served}") } else { served };
+            self.transcript_handle().note(note);
+            passed = Some(n);
+        }
+        Ok(())
+    }
+}
+
+fn with_detail(failure: Failure, detail: Option<String>) -> Failure {
+    match detail {
+        Some(detail) => failure.detail(detail),
+        None => failure,
+    }
+}
+
+/// `1 client`, `8 clients`.
+fn count(n: usize) -> String {
+    if n == 1 {
+        "1 client".to_string()
+    } else {
+        format!("{n} clients")
     }
 }
 

@@ -11,6 +11,7 @@ use anyhow::{bail, Result};
 use serde::Deserialize;
 
 use crate::conn::Conn;
+use crate::crowd::{Crowding, Ladder, Phase};
 use crate::fragment::Fragments;
 use crate::harness::{Client, ClientRun, Harness, ScriptedServer, Server};
 use crate::labdata::{CheckFile, LabFile};
@@ -82,7 +83,21 @@ pub struct Step {
     note: Option<String>,
     /// Runs `steps` this many times, with `{i}` counting from 1.
     repeat: Option<u32>,
+    /// The steps of a `repeat`, or of each round of a `crowd`.
     steps: Option<Vec<Step>>,
+    /// This many clients of the TCP server at once (crowd.rs): they connect one after
+    /// another, each making its `greet` exchange and staying connected, then all of
+    /// them play `steps` at the same time, `rounds` times, each client in a thread of
+    /// its own; `{client}` is the client's number in the check, `{round}` the round's.
+    crowd: Option<usize>,
+    /// A crowd's first exchange, client by client, as each connects.
+    greet: Option<Vec<Step>>,
+    /// How many times a crowd plays `steps` (default 1).
+    rounds: Option<u32>,
+    /// The crowd's sizes climbed first, each a crowd of its own on the same server, up
+    /// to the crowd's: `[1, 8, 64, 256]`. A failure names the rung and the highest
+    /// one passed.
+    ladder: Option<Vec<usize>>,
 
     // Modifiers.
     args: Option<Vec<String>>,
@@ -103,6 +118,11 @@ pub struct Step {
     /// `send` in pieces of this many bytes.
     every: Option<usize>,
     gap: Option<f64>,
+    /// `recv`: the datagram may end in `\n` or `\r\n` too (a line).
+    newline_ok: Option<bool>,
+    /// What this step's outcome is does not matter (what a server answers to a bad
+    /// request): its failure is not the check's. A grader error still is.
+    ignore: Option<bool>,
     // Hints: `hint` for any failure of the step, `on_KIND` for one kind; `@NAME` names
     // a hint of the lab's [hints].
     hint: Option<String>,
@@ -111,6 +131,19 @@ pub struct Step {
     on_closed: Option<String>,
     on_refused: Option<String>,
     on_exited: Option<String>,
+    /// A mismatch where what came back is what the grader sent: the program sent it
+    /// back unchanged (an echo where a transformation was due).
+    on_unchanged: Option<String>,
+    /// Hints for known wrong answers: `[["TEXT", "HINT"], ...]`, a mismatch where what
+    /// came back is TEXT (as it is, as a line, or as one datagram) gets HINT. They
+    /// apply first.
+    on_got: Option<Vec<(String, String)>>,
+    /// A crowd's failure with one client alone (the first rung of a ladder): not a
+    /// matter of serving many at once.
+    on_alone: Option<String>,
+    /// A crowd's timeout after a rung of several clients passed: the program serves
+    /// some clients at once, but not as many as this rung (a pool of threads).
+    on_capped: Option<String>,
 }
 
 impl Step {
@@ -144,6 +177,7 @@ impl Step {
             ("stdout_regex", self.stdout_regex.is_some()),
             ("note", self.note.is_some()),
             ("repeat", self.repeat.is_some()),
+            ("crowd", self.crowd.is_some()),
         ];
         let set: Vec<&str> = verbs.iter().filter(|(_, on)| *on).map(|(v, _)| *v).collect();
         match set.as_slice() {
@@ -153,15 +187,24 @@ impl Step {
         }
     }
 
-    fn hints(&self) -> [(Option<FailureKind>, &Option<String>); 6] {
+    /// The step's hints, in the order they apply: the first that fits a failure wins.
+    fn hints(&self) -> [(When, &Option<String>); 7] {
         [
-            (Some(FailureKind::Mismatch), &self.on_mismatch),
-            (Some(FailureKind::Timeout), &self.on_timeout),
-            (Some(FailureKind::Closed), &self.on_closed),
-            (Some(FailureKind::Refused), &self.on_refused),
-            (Some(FailureKind::Exited), &self.on_exited),
-            (None, &self.hint),
+            (When::Unchanged, &self.on_unchanged),
+            (When::Kind(FailureKind::Mismatch), &self.on_mismatch),
+            (When::Kind(FailureKind::Timeout), &self.on_timeout),
+            (When::Kind(FailureKind::Closed), &self.on_closed),
+            (When::Kind(FailureKind::Refused), &self.on_refused),
+            (When::Kind(FailureKind::Exited), &self.on_exited),
+            (When::Any, &self.hint),
         ]
+    }
+
+    /// Every hint the step names, for checking them when the lab is loaded.
+    fn all_hints(&self) -> impl Iterator<Item = &String> {
+        let crowd = [&self.on_alone, &self.on_capped];
+        let got = self.on_got.iter().flatten().map(|(_, hint)| hint);
+        self.hints().into_iter().map(|(_, h)| h).chain(crowd).flatten().chain(got)
     }
 }
 
@@ -178,6 +221,52 @@ pub fn started_roles(steps: &[Step]) -> Vec<&str> {
     }
     roles
 }
+
+/// Which failures a hint of a step is for.
+#[derive(Clone)]
+enum When {
+    Any,
+    Kind(FailureKind),
+    /// A mismatch that got back exactly what was sent.
+    Unchanged,
+    /// A mismatch that got back this, as a failure shows what came (see [`shown_forms`]).
+    Got(Vec<String>),
+}
+
+impl When {
+    fn fits(&self, failure: &Failure) -> bool {
+        let mismatch = failure.kind == FailureKind::Mismatch;
+        match self {
+            When::Any => true,
+            When::Kind(kind) => failure.kind == *kind,
+            When::Unchanged => mismatch && failure.got.is_some() && failure.got == failure.sent,
+            When::Got(forms) => mismatch && failure.got.as_ref().is_some_and(|got| forms.contains(got)),
+        }
+    }
+}
+
+/// How a failure shows that `data` came back: as bytes, as a line, as one datagram.
+fn shown_forms(data: &[u8]) -> Vec<String> {
+    let line = [data, b"\n"].concat();
+    vec![escape(data), escape(&line), format!("one datagram: {}", escape(data))]
+}
+
+/// Attaches the first of `hints` that fits the failure (unless it has a hint of its
+/// own: see [`Hint`]).
+fn with_hints<'a>(result: CheckResult, hints: impl IntoIterator<Item = (When, &'a str)>) -> CheckResult {
+    let mut result = result;
+    for (when, hint) in hints {
+        result = match result {
+            Err(f) if when.fits(&f) => Err(f).hint(hint),
+            other => other,
+        };
+    }
+    result
+}
+
+/// What each client of a crowd may do: talk on its own connection.
+const TALK: &[&str] =
+    &["send", "together", "expect", "expect_line", "expect_regex", "expect_closed", "quiet", "wait_read"];
 
 /// A check's dialogue, checked when its lab is loaded.
 pub struct Script {
@@ -221,15 +310,38 @@ impl Script {
             if step.exit.is_some_and(|e| e > 1) {
                 return Err(fail("exit is 0 (success) or 1 (a clean failure)".to_string()));
             }
-            for (_, hint) in step.hints() {
-                if let Some(hint) = hint {
-                    self.hint_text(hint).map_err(|e| fail(e.to_string()))?;
-                }
+            for hint in step.all_hints() {
+                self.hint_text(hint).map_err(|e| fail(e.to_string()))?;
             }
             if verb == "repeat" {
                 self.validate(step.steps.as_deref().unwrap_or_default())?;
+            } else if let Some(n) = step.crowd {
+                if n == 0 {
+                    return Err(fail("a crowd has one client or more".to_string()));
+                }
+                if let Some(ladder) = &step.ladder {
+                    if !ladder.windows(2).all(|w| w[0] < w[1]) || !ladder.contains(&n) || ladder[0] == 0 {
+                        return Err(fail(format!("the ladder is the crowd's sizes, growing, up to {n} and beyond")));
+                    }
+                }
+                for talk in [&step.greet, &step.steps].into_iter().flatten() {
+                    self.validate(talk)?;
+                    if let Some(other) = talk.iter().filter_map(|s| s.verb().ok()).find(|v| !TALK.contains(v)) {
+                        return Err(fail(format!("a crowd's clients only talk ({}), not {other}", TALK.join(", "))));
+                    }
+                }
             } else if step.steps.is_some() {
-                return Err(fail("steps belong to repeat".to_string()));
+                return Err(fail("steps belong to repeat or crowd".to_string()));
+            }
+            let crowd_only = [
+                ("greet", step.greet.is_some()),
+                ("rounds", step.rounds.is_some()),
+                ("ladder", step.ladder.is_some()),
+                ("on_alone", step.on_alone.is_some()),
+                ("on_capped", step.on_capped.is_some()),
+            ];
+            if let Some((key, _)) = crowd_only.iter().find(|(_, set)| *set && verb != "crowd") {
+                return Err(fail(format!("{key} belongs to crowd")));
             }
         }
         Ok(())
@@ -246,8 +358,26 @@ impl Script {
         }
     }
 
+    /// A step's hints as texts, in the order they apply.
+    fn hints_of<'a>(&'a self, step: &'a Step) -> impl Iterator<Item = (When, &'a str)> {
+        step.hints()
+            .into_iter()
+            .filter_map(|(when, hint)| hint.as_deref().map(|h| (when, self.hint_text(h).unwrap_or(h))))
+    }
+
     fn is_udp(&self, role: &str) -> bool {
         self.lab.roles.iter().any(|r| r.name == role && r.udp)
+    }
+}
+
+/// A step's result, where `ignore` makes its failure not the check's (but a grader
+/// error, or a check that cannot run here).
+fn ignoring(step: &Step, result: CheckResult) -> CheckResult {
+    match result {
+        Err(f) if step.ignore == Some(true) && !matches!(f.kind, FailureKind::GraderError | FailureKind::Skipped) => {
+            Ok(())
+        }
+        other => other,
     }
 }
 
@@ -269,6 +399,9 @@ struct Vars {
     used: HashMap<String, Vec<usize>>,
     i: Option<u32>,
     recv: String,
+    /// In a crowd: the client's number in the check, and the round's.
+    client: Option<usize>,
+    round: Option<u32>,
 }
 
 /// What a check has going: its programs, connections and the grader's peers.
@@ -285,6 +418,9 @@ struct State<'s> {
     client: Option<Client>,
     client_role: String,
     run: Option<ClientRun>,
+    /// Connections made to the TCP server so far, crowds' included: the harness names
+    /// them `client 1`, `client 2`, ... in this order.
+    connected: usize,
 }
 
 enum Link {
@@ -299,19 +435,27 @@ impl<'s> State<'s> {
 
     fn steps(&mut self, steps: &[Step], h: &mut Harness) -> CheckResult {
         for step in steps {
-            let mut result = self.step(step, h);
-            for (kind, hint) in step.hints() {
-                if let Some(hint) = hint {
-                    let text = self.script().hint_text(hint).unwrap_or(hint).to_string();
-                    result = match kind {
-                        Some(kind) => result.hint_on(kind, &text),
-                        None => result.hint(&text),
-                    };
-                }
-            }
-            result?;
+            let result = self.step(step, h);
+            let got = match (&result, &step.on_got) {
+                (Err(f), Some(known)) if f.kind == FailureKind::Mismatch => self.known_answers(known, h),
+                _ => Vec::new(),
+            };
+            let got = got.iter().map(|(when, hint)| (when.clone(), hint.as_str()));
+            let result = with_hints(result, got.chain(self.script().hints_of(step)));
+            ignoring(step, result)?;
         }
         Ok(())
+    }
+
+    /// A step's `on_got`, its texts rendered.
+    fn known_answers(&mut self, known: &[(String, String)], h: &mut Harness) -> Vec<(When, String)> {
+        let script = self.script();
+        known
+            .iter()
+            .map(|(text, hint)| {
+                (When::Got(shown_forms(&self.text(text, h))), script.hint_text(hint).unwrap_or(hint).into())
+            })
+            .collect()
     }
 
     fn text(&mut self, template: &str, h: &mut Harness) -> Vec<u8> {
@@ -390,21 +534,16 @@ impl<'s> State<'s> {
         } else if let Some(name) = &step.connect {
             let link = match (&mut self.tcp_server, &mut self.udp_server) {
                 (_, Some(udp)) => Link::Udp(udp.socket()?),
-                (Some(tcp), None) => Link::Tcp(tcp.connect()?),
+                (Some(tcp), None) => {
+                    self.connected += 1;
+                    Link::Tcp(tcp.connect()?)
+                }
                 (None, None) => return Err(Failure::grader("connect needs a server: start one first")),
             };
             self.conns.push((name.clone(), link));
         } else if let Some(data) = &step.send {
             let data = self.text(data, h);
-            let how = match (&step.split, step.every) {
-                (Some(at), _) => Some(Fragments::at(at.iter().copied())),
-                (None, Some(n)) => Some(Fragments::every(n)),
-                (None, None) => None,
-            }
-            .map(|f| match step.gap {
-                Some(gap) => f.with_gap(Duration::from_secs_f64(gap)),
-                None => f,
-            });
+            let how = fragments(step);
             match (self.link(on)?, how) {
                 (Link::Tcp(c), Some(how)) => c.send_fragments(&data, &how)?,
                 (Link::Tcp(c), None) => c.send(&data)?,
@@ -427,18 +566,13 @@ impl<'s> State<'s> {
             }
         } else if let Some(line) = &step.expect_line {
             let want = String::from_utf8_lossy(&self.text(line, h)).into_owned();
+            let why = step.why.as_deref();
             let got = match self.link(on)? {
-                Link::Tcp(c) => {
-                    let got = c.read_line()?;
-                    if got != want {
-                        return Err(c.wrong_line(&want, &got));
-                    }
-                    got
-                }
+                Link::Tcp(c) => expect_line(c, &want, why)?,
                 Link::Udp(s) => {
                     let got = s.recv()?;
                     if got != want.as_bytes() {
-                        return Err(s.wrong_datagram(want.as_bytes(), &got));
+                        return Err(because(s.wrong_datagram(want.as_bytes(), &got), why));
                     }
                     want
                 }
@@ -447,13 +581,7 @@ impl<'s> State<'s> {
         } else if let Some(re) = &step.expect_regex {
             let re = self.pattern(re, h);
             let got = match self.link(on)? {
-                Link::Tcp(c) => {
-                    let got = c.read_line()?;
-                    if !re.is_match(&got) {
-                        return Err(c.wrong_line(&format!("a line matching {re}"), &got));
-                    }
-                    got
-                }
+                Link::Tcp(c) => expect_line_matching(c, &re)?,
                 Link::Udp(s) => {
                     let got = String::from_utf8_lossy(&s.recv()?).into_owned();
                     if !re.is_match(&got) {
@@ -528,7 +656,12 @@ impl<'s> State<'s> {
             let (ok, want) = match (&step.recv, &step.recv_regex) {
                 (Some(want), _) => {
                     let want = self.text(want, h);
-                    (d.data == want, escape(&want))
+                    let line = step.newline_ok == Some(true);
+                    let text = match d.data.strip_suffix(b"\n") {
+                        Some(text) if line => text.strip_suffix(b"\r").unwrap_or(text),
+                        _ => &d.data,
+                    };
+                    (text == want, escape(&want))
                 }
                 (None, Some(re)) => {
                     let re = self.pattern(re, h);
@@ -537,9 +670,10 @@ impl<'s> State<'s> {
                 (None, None) => unreachable!("one of them is set"),
             };
             if !ok {
-                return Err(Failure::mismatch(format!("{role} sent a wrong datagram"))
+                let failure = Failure::mismatch(format!("{role} sent a wrong datagram"))
                     .expected(format!("one datagram: {want}"))
-                    .got(format!("one datagram: {}", escape(&d.data))));
+                    .got(format!("one datagram: {}", escape(&d.data)));
+                return Err(because(failure, step.why.as_deref()));
             }
         } else if let Some(data) = &step.reply {
             let data = self.text(data, h);
@@ -576,6 +710,8 @@ impl<'s> State<'s> {
         } else if let Some(note) = &step.note {
             let note = String::from_utf8_lossy(&self.text(note, h)).into_owned();
             h.note(note);
+        } else if let Some(n) = step.crowd {
+            self.crowd(step, n, h)?;
         } else if let Some(times) = step.repeat {
             let saved = self.vars.i;
             for i in 1..=times {
@@ -585,6 +721,24 @@ impl<'s> State<'s> {
             self.vars.i = saved;
         }
         Ok(())
+    }
+
+    /// A crowd of `n` clients of the TCP server, after the smaller rungs of its ladder.
+    fn crowd(&mut self, step: &Step, n: usize, h: &mut Harness) -> CheckResult {
+        let script = self.script();
+        let server = self.tcp_server.as_mut().ok_or_else(|| Failure::grader("crowd needs a TCP server: start one"))?;
+        let rungs = match &step.ladder {
+            Some(ladder) => &ladder[..=ladder.iter().position(|&k| k == n).expect("checked when the lab was loaded")],
+            None => std::slice::from_ref(&n),
+        };
+        let has_steps = step.steps.as_ref().is_some_and(|s| !s.is_empty());
+        let ladder = Ladder {
+            rungs,
+            shown: step.ladder.as_deref(),
+            rounds: step.rounds.unwrap_or(if has_steps { 1 } else { 0 }),
+        };
+        let mut clients = CrowdTalk { script, step, vars: &mut self.vars, h };
+        server.climb(&ladder, &mut clients)
     }
 
     fn args(&mut self, step: &Step, h: &mut Harness) -> Vec<String> {
@@ -600,6 +754,176 @@ impl<'s> State<'s> {
             (None, Some(s), None) => s.expect_alive(when),
             (None, None, _) => Err(Failure::grader("alive needs a server")),
         }
+    }
+}
+
+/// What a step says about how `send` cuts its bytes into writes.
+fn fragments(step: &Step) -> Option<Fragments> {
+    let how = match (&step.split, step.every) {
+        (Some(at), _) => Fragments::at(at.iter().copied()),
+        (None, Some(n)) => Fragments::every(n),
+        (None, None) => return None,
+    };
+    Some(match step.gap {
+        Some(gap) => how.with_gap(Duration::from_secs_f64(gap)),
+        None => how,
+    })
+}
+
+/// `why` says where an expected text comes from: `"the line it read from stdin"`.
+fn because(failure: Failure, why: Option<&str>) -> Failure {
+    match (why, &failure.expected) {
+        (Some(why), Some(expected)) => {
+            let expected = format!("{expected} ({why})");
+            failure.expected(expected)
+        }
+        _ => failure,
+    }
+}
+
+/// One line from the program, equal to `want`.
+fn expect_line(c: &mut Conn, want: &str, why: Option<&str>) -> Result<String, Failure> {
+    let got = c.read_line()?;
+    if got == want {
+        return Ok(got);
+    }
+    let mut failure = c.wrong_line(want, &got);
+    if c.is_program_opened() {
+        // The program is the client here: what it sends is a request.
+        failure.summary = format!("{} sent a wrong request line", c.peer());
+    }
+    Err(because(failure, why))
+}
+
+/// One line from the program, matching `re`.
+fn expect_line_matching(c: &mut Conn, re: &regex::Regex) -> Result<String, Failure> {
+    let got = c.read_line()?;
+    if !re.is_match(&got) {
+        return Err(c.wrong_line(&format!("a line matching {re}"), &got));
+    }
+    Ok(got)
+}
+
+/// A crowd's steps as one client plays them: its texts rendered, its hints resolved.
+struct Said {
+    talk: Talk,
+    hints: Vec<(When, String)>,
+    ignore: bool,
+}
+
+enum Talk {
+    Send(Vec<u8>, Option<Fragments>),
+    Together(Vec<Vec<u8>>),
+    Expect(Vec<u8>),
+    Line(String, Option<String>),
+    Regex(regex::Regex),
+    Closed,
+    Quiet(Duration, String),
+    WaitRead(String),
+}
+
+impl Talk {
+    fn run(&self, c: &mut Conn) -> CheckResult {
+        match self {
+            Talk::Send(data, Some(how)) => c.send_fragments(data, how),
+            Talk::Send(data, None) => c.send(data),
+            Talk::Together(messages) => c.send_together(messages, &Fragments::whole()),
+            Talk::Expect(data) => c.expect_bytes(data),
+            Talk::Line(want, why) => expect_line(c, want, why.as_deref()).map(drop),
+            Talk::Regex(re) => expect_line_matching(c, re).map(drop),
+            Talk::Closed => c.expect_closed(),
+            Talk::Quiet(window, why) => c.expect_quiet(*window, why),
+            Talk::WaitRead(what) => c.wait_peer_read(what).map(drop),
+        }
+    }
+}
+
+/// The clients of a `crowd` step.
+struct CrowdTalk<'a> {
+    script: &'a Script,
+    step: &'a Step,
+    vars: &'a mut Vars,
+    h: &'a mut Harness,
+}
+
+impl CrowdTalk<'_> {
+    fn said(&mut self, step: &Step) -> Said {
+        let lab = self.script.lab;
+        let mut text = |t: &str| render(t, self.vars, lab, self.h.rng());
+        let talk = if let Some(data) = &step.send {
+            Talk::Send(text(data), fragments(step))
+        } else if let Some(messages) = &step.together {
+            Talk::Together(messages.iter().map(|m| text(m)).collect())
+        } else if let Some(data) = &step.expect {
+            Talk::Expect(text(data))
+        } else if let Some(line) = &step.expect_line {
+            Talk::Line(String::from_utf8_lossy(&text(line)).into_owned(), step.why.clone())
+        } else if let Some(re) = &step.expect_regex {
+            let pattern = render_regex_with(re, self.vars, lab, self.h.rng());
+            Talk::Regex(regex::Regex::new(&pattern).expect("checked when the lab was loaded"))
+        } else if step.expect_closed.is_some() {
+            Talk::Closed
+        } else if let Some(secs) = step.quiet {
+            let why = step.why.as_deref().unwrap_or("when it should have waited");
+            Talk::Quiet(Duration::from_secs_f64(secs), why.to_string())
+        } else {
+            Talk::WaitRead(step.why.clone().unwrap_or_else(|| "what was sent".to_string()))
+        };
+        let known = step.on_got.iter().flatten().map(|(text, hint)| {
+            let text = render(text, self.vars, lab, self.h.rng());
+            (When::Got(shown_forms(&text)), self.script.hint_text(hint).unwrap_or(hint).to_string())
+        });
+        let known: Vec<(When, String)> = known.collect();
+        let hints = known.into_iter().chain(self.script.hints_of(step).map(|(when, hint)| (when, hint.to_string())));
+        Said { talk, hints: hints.collect(), ignore: step.ignore == Some(true) }
+    }
+}
+
+impl Crowding for CrowdTalk<'_> {
+    type Said = Vec<Said>;
+
+    fn prepare(&mut self, first: usize, n: usize, phase: Phase) -> Vec<Vec<Said>> {
+        let (steps, round) = match phase {
+            Phase::Greet => (self.step.greet.as_deref(), None),
+            Phase::Round(round) => (self.step.steps.as_deref(), Some(round)),
+        };
+        let steps = steps.unwrap_or_default();
+        let mut all = Vec::with_capacity(n);
+        for client in first..first + n {
+            (self.vars.client, self.vars.round) = (Some(client), round);
+            all.push(steps.iter().map(|step| self.said(step)).collect());
+        }
+        (self.vars.client, self.vars.round) = (None, None);
+        all
+    }
+
+    fn talk(said: &Vec<Said>, conn: &mut Conn) -> CheckResult {
+        for s in said {
+            let result = with_hints(s.talk.run(conn), s.hints.iter().map(|(when, hint)| (when.clone(), hint.as_str())));
+            match result {
+                Err(f) if s.ignore && !matches!(f.kind, FailureKind::GraderError | FailureKind::Skipped) => {}
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The first of the step's hints that fits: `on_mismatch`, `on_alone`, `on_capped`,
+    /// then the others by kind, then `hint`.
+    fn hint(&self, n: usize, kind: FailureKind, passed: Option<usize>) -> Option<String> {
+        let step = self.step;
+        let fits = [
+            (kind == FailureKind::Mismatch, &step.on_mismatch),
+            (n == 1, &step.on_alone),
+            (kind == FailureKind::Timeout && passed.is_some_and(|k| k > 1), &step.on_capped),
+            (kind == FailureKind::Timeout, &step.on_timeout),
+            (kind == FailureKind::Closed, &step.on_closed),
+            (kind == FailureKind::Refused, &step.on_refused),
+            (kind == FailureKind::Exited, &step.on_exited),
+            (true, &step.hint),
+        ];
+        let hint = fits.into_iter().find_map(|(fits, hint)| hint.as_deref().filter(|_| fits))?;
+        Some(self.script.hint_text(hint).unwrap_or(hint).to_string())
     }
 }
 
@@ -692,8 +1016,9 @@ fn is_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-|:".contains(c))
 }
 
-/// The value of `{NAME}` or `{NAME|upper}` / `{NAME|lower}`:
+/// The value of `{NAME}` or `{NAME|upper}` / `{NAME|lower}` / `{NAME|ascii_upper}`:
 /// - `i`: the count of the innermost `repeat`, from 1;
+/// - `client`, `round`: in a crowd, the client's number in the check and the round's;
 /// - `recv`: the last datagram (or line) received from the program;
 /// - `bytes`: every byte value, 0 to 255; `digits:N`: N bytes of counting digits;
 /// - a list of the lab's `[lists]`, with an optional number: `{words}`, `{words2}`, ...
@@ -707,6 +1032,10 @@ fn value(name: &str, vars: &mut Vars, lab: &LabFile, rng: &mut fastrand::Rng) ->
         vars.i?.to_string().into_bytes()
     } else if name == "recv" {
         vars.recv.clone().into_bytes()
+    } else if name == "client" {
+        vars.client?.to_string().into_bytes()
+    } else if name == "round" {
+        vars.round?.to_string().into_bytes()
     } else if name == "bytes" {
         (0..=255u8).collect()
     } else if let Some(n) = name.strip_prefix("digits:") {
@@ -727,6 +1056,8 @@ fn value(name: &str, vars: &mut Vars, lab: &LabFile, rng: &mut fastrand::Rng) ->
     Some(match filter {
         Some("upper") => String::from_utf8_lossy(&raw).to_uppercase().into_bytes(),
         Some("lower") => String::from_utf8_lossy(&raw).to_lowercase().into_bytes(),
+        // a to z only, as a program that knows no other letters does.
+        Some("ascii_upper") => raw.to_ascii_uppercase(),
         _ => raw,
     })
 }
@@ -774,6 +1105,45 @@ mod tests {
     #[test]
     fn escapes_name_bytes() {
         assert_eq!(unescape(r"a\x00\xffb\n\\x"), b"a\x00\xffb\n\\x".to_vec());
+    }
+
+    fn load(steps: &str) -> anyhow::Result<()> {
+        let text = format!(
+            "title = \"t\"\n[[role]]\nname = \"s\"\nport = 1\n[[check]]\nslug = \"c\"\nname = \"n\"\npoints = 1\nsteps = [{steps}]\n"
+        );
+        crate::labdata::parse(&text, "t", None).map(drop)
+    }
+
+    #[test]
+    fn a_crowd_is_checked_when_its_lab_is_loaded() {
+        let talk = "greet = [{ send = \"hi\" }], steps = [{ send = \"x\" }, { expect = \"y\" }]";
+        assert!(load(&format!("{{ start = \"s\" }}, {{ crowd = 8, ladder = [1, 8, 64], rounds = 2, {talk} }}")).is_ok());
+        let error = |steps: &str| format!("{:#}", load(steps).unwrap_err());
+        assert!(error("{ crowd = 8, ladder = [1, 4] }").contains("the ladder is the crowd's sizes"));
+        assert!(error("{ crowd = 8, ladder = [8, 1] }").contains("the ladder is the crowd's sizes"));
+        assert!(error("{ crowd = 0 }").contains("one client or more"));
+        assert!(error("{ crowd = 2, steps = [{ start = \"s\" }] }").contains("only talk"));
+        assert!(error("{ send = \"x\", on_alone = \"h\" }").contains("on_alone belongs to crowd"));
+        assert!(error("{ send = \"x\", steps = [] }").contains("steps belong to repeat or crowd"));
+    }
+
+    #[test]
+    fn unchanged_is_a_mismatch_that_got_back_what_was_sent() {
+        let echoed = Failure::mismatch("x").sent("\"abc\"").got("\"abc\"");
+        assert!(When::Unchanged.fits(&echoed));
+        assert!(!When::Unchanged.fits(&Failure::mismatch("x").sent("\"abc\"").got("\"ABc\"")));
+        assert!(!When::Unchanged.fits(&Failure::new(FailureKind::Timeout, "x").sent("\"a\"").got("\"a\"")));
+        assert!(!When::Unchanged.fits(&Failure::mismatch("x")));
+    }
+
+    #[test]
+    fn got_fits_a_known_wrong_answer_as_bytes_a_line_or_a_datagram() {
+        let known = When::Got(shown_forms("пРИВЕТ".as_bytes()));
+        for got in ["\"пРИВЕТ\"", "\"пРИВЕТ\\n\"", "one datagram: \"пРИВЕТ\""] {
+            assert!(known.fits(&Failure::mismatch("x").got(got)), "{got}");
+        }
+        assert!(!known.fits(&Failure::mismatch("x").got("\"ПРИВЕТ\"")));
+        assert!(!known.fits(&Failure::new(FailureKind::Closed, "x").got("\"пРИВЕТ\"")));
     }
 
     #[test]

@@ -412,7 +412,8 @@ fn explain_one(
         }
     }
     writeln!(out, "\n{BOLD}Grade your own program on just this check{BOLD:#}, with its transcript:")?;
-    writeln!(out, "  cargo grade {} --check {id} --seed {} -v", lab.name, args.seed)?;
+    let labs = crate::registry::labs_flags_shown();
+    writeln!(out, "  cargo grade {}{labs} --check {id} --seed {} -v", lab.name, args.seed)?;
     Ok(())
 }
 

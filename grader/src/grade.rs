@@ -295,6 +295,7 @@ fn cmds_as_given(cmds: &[String]) -> Vec<String> {
 /// The command a student types to run one check again, exactly as it ran.
 fn reproduce_command(args: &TestArgs, cmds: &[String], seed: u64) -> Box<dyn Fn(&str) -> String> {
     let mut fixed = String::from(GRADE);
+    fixed.push_str(&crate::registry::labs_flags_shown());
     if args.python {
         fixed.push_str(" --python");
     }

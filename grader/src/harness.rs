@@ -851,6 +851,12 @@ impl Server {
         self.timeouts
     }
 
+    /// How many clients have connected so far (or been named to): the next is
+    /// `client N + 1`.
+    pub(crate) fn clients_so_far(&self) -> usize {
+        self.clients as usize
+    }
+
     /// Names the next client of this server, `client N`, as [`Server::connect`] does.
     pub(crate) fn next_client_label(&mut self) -> String {
         self.clients += 1;

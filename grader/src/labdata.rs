@@ -24,7 +24,11 @@ pub const FILE: &str = "lab.toml";
 /// The warm-up labs, written as data, built into the grader so that it grades them
 /// anywhere (a student's template, the Python wheel); a workspace's own
 /// `labs/NAME/lab.toml` replaces the built-in one of the same name.
-const BUILTIN: &[(&str, &str)] = &[("echo", include_str!("../../labs/echo/lab.toml"))];
+const BUILTIN: &[(&str, &str)] = &[
+    ("echo", include_str!("../../labs/echo/lab.toml")),
+    ("upper", include_str!("../../labs/upper/lab.toml")),
+    ("threaded", include_str!("../../labs/threaded/lab.toml")),
+];
 
 /// A lab.toml as written.
 #[derive(Deserialize)]

@@ -45,11 +45,6 @@ impl Role {
         Role { name, default_port, python: None, listens: Some(Proto::Tcp) }
     }
 
-    /// A UDP server.
-    pub const fn udp_server(name: &'static str, default_port: u16) -> Role {
-        Role { name, default_port, python: None, listens: Some(Proto::Udp) }
-    }
-
     /// A client (or any program the checks do not start as a server).
     pub const fn client(name: &'static str, default_port: u16) -> Role {
         Role { name, default_port, python: None, listens: None }
@@ -129,8 +124,6 @@ pub static NATIVE: &[&Lab] = &[
     &checks::varsize::LAB,
     &checks::date::LAB,
     &checks::logging::LAB,
-    &checks::upper::LAB,
-    &checks::threaded::LAB,
     &checks::calc::LAB,
     &checks::board::LAB,
 ];
@@ -141,6 +134,7 @@ const ORDER: &[&str] = &["hello", "varsize", "date", "logging", "echo", "upper",
 
 static LABS: OnceLock<&'static [&'static Lab]> = OnceLock::new();
 static DIRS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+static EXTRA: OnceLock<Vec<PathBuf>> = OnceLock::new();
 
 /// Loads the labs written as data: those built into the grader, then every
 /// `labs/*/lab.toml` of `root`, then every lab of each `--labs DIR` (a later lab of the
@@ -151,6 +145,7 @@ pub fn init(root: Option<&Path>, extra: &[PathBuf]) -> Result<()> {
     if LABS.get().is_some() {
         return Ok(());
     }
+    let _ = EXTRA.set(extra.iter().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())).collect());
     let mut dirs = Vec::new();
     if let Some(root) = root {
         dirs.extend(crate::labdata::find(&root.join("labs")));
@@ -262,6 +257,17 @@ pub fn lab_dirs() -> Vec<PathBuf> {
     DIRS.get().cloned().unwrap_or_default()
 }
 
+/// Each `--labs DIR` of the command line (absolute), for a grader started from this
+/// one (batch) and for the commands it prints: ` --labs DIR`, shell-quoted, each.
+pub fn labs_flags() -> Vec<String> {
+    EXTRA.get().into_iter().flatten().flat_map(|d| ["--labs".to_string(), d.to_string_lossy().into_owned()]).collect()
+}
+
+/// [`labs_flags`] as the words of a command to type (empty without `--labs`).
+pub fn labs_flags_shown() -> String {
+    labs_flags().chunks(2).map(|w| format!(" {} {}", w[0], shell_words::quote(&w[1]))).collect()
+}
+
 impl Lab {
     /// The Cargo package of the student's programs.
     pub fn package(&self) -> String {
@@ -323,11 +329,6 @@ pub static PYTHON_FILES: &[(&str, &str)] = &[
     ("tcp-echo-client", "TCPEchoClient.py"),
     ("udp-echo-server", "UDPEchoServer.py"),
     ("udp-echo-client", "UDPEchoClient.py"),
-    ("tcp-upper-server", "TCPUpperServer.py"),
-    ("udp-upper-server", "UDPUpperServer.py"),
-    ("tcp-upper-client", "TCPUpperClient.py"),
-    ("udp-upper-client", "UDPUpperClient.py"),
-    ("threaded-server", "ThreadedServer.py"),
     ("calc-server", "CalcServer.py"),
     ("calc-client", "CalcClient.py"),
     ("board-server", "BoardServer.py"),

@@ -91,7 +91,11 @@ pub fn run(args: WatchArgs, root: Option<&Path>) -> Result<ExitCode> {
     let track = Track::choose(args.python, grading.track.or(crate::workspace::workspace_track(&root)));
     let watched: Vec<PathBuf> = if args.paths.is_empty() {
         match track {
-            Track::Rust => vec![root.join("labs").join(lab.name)],
+            // A lab of --labs DIR: its own folder (it has no package in labs/).
+            Track::Rust => vec![match lab.home {
+                Some(home) if lab.is_external() => home.to_path_buf(),
+                _ => root.join("labs").join(lab.name),
+            }],
             Track::Python => vec![root.join(lab.python_dir("labs"))],
         }
     } else {
@@ -220,7 +224,7 @@ fn show(report: &Report, lab: &Lab, seed: u64, args: &WatchArgs, out: &mut impl 
         return Ok(());
     };
     writeln!(out)?;
-    let mut fixed = format!("cargo grade {}", lab.name);
+    let mut fixed = format!("cargo grade {}{}", lab.name, crate::registry::labs_flags_shown());
     if args.python {
         fixed.push_str(" --python");
     }
