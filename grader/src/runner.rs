@@ -549,6 +549,64 @@ mod tests {
         mutants: &[],
     };
 
+    fn starts_t_server(h: &mut Harness) -> CheckResult {
+        h.server("t-server").start().map(drop)
+    }
+
+    const GATE: Check = Check {
+        slug: "t-server-starts",
+        name: "t-server starts",
+        points: 0,
+        run: Run::Starts("t-server", Proto::Tcp),
+        after: &[],
+        starts: &[],
+        waits: Duration::ZERO,
+    };
+
+    /// The first check after the gate starts the server: its start decides the gate. Here
+    /// the role has no program, so both are the grader's errors, and a check after a
+    /// gate that erred still runs (it is not skipped for the grader's trouble).
+    static CARRIED: Lab = Lab {
+        name: "t",
+        title: "",
+        roles: &[crate::registry::Role::server("t-server", 1)],
+        checks: &[
+            GATE,
+            check("a", starts_t_server, &["t-server-starts"]).starts(&["t-server"]),
+            check("b", starts_t_server, &["t-server-starts"]).starts(&["t-server"]),
+        ],
+        home: None,
+        mutants: &[],
+    };
+
+    /// The first check after the gate never starts the server: the gate runs on its own.
+    static NOT_CARRIED: Lab = Lab {
+        name: "t",
+        title: "",
+        roles: &[crate::registry::Role::server("t-server", 1)],
+        checks: &[GATE, check("a", fail, &["t-server-starts"]), check("b", starts_t_server, &["t-server-starts"])],
+        home: None,
+        mutants: &[],
+    };
+
+    #[test]
+    fn a_gate_is_decided_by_the_first_check_after_it_or_runs_alone() {
+        for jobs in [1, 4] {
+            let graph = Graph::new(&plan(&CARRIED));
+            assert_eq!(graph.carrier, [Some(1), None, None]);
+            let results = run(&plan(&CARRIED), env(), jobs, 1, |_| {});
+            let statuses: Vec<Status> = results.iter().map(|r| r.status).collect();
+            assert_eq!(statuses, [Status::Error; 3], "{:?}", results.iter().map(|r| &r.message).collect::<Vec<_>>());
+            assert!(results[0].message.as_deref().unwrap().contains("no program is set up for the role t-server"));
+
+            let results = run(&plan(&NOT_CARRIED), env(), jobs, 1, |_| {});
+            let statuses: Vec<Status> = results.iter().map(|r| r.status).collect();
+            // The gate ran alone (its error is the grader's); `a` kept its own verdict.
+            assert_eq!(statuses, [Status::Error, Status::Fail, Status::Error]);
+            assert!(results[0].message.as_deref().unwrap().contains("no program is set up for the role t-server"));
+        }
+    }
+
     #[test]
     fn the_longest_chain_of_waits_starts_first_then_what_most_checks_wait_for() {
         let graph = Graph::new(&plan(&CHAINS));
