@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, grade_json, not_passed, python, Run};
+use socket_labs_tests::{assert_not_passed, failures, grade_json, not_passed, python, Run};
 
 /// `--cmd` arguments that play every board role with the Python fixtures, with
 /// `--bug BUG` added to `role` when given.
@@ -86,6 +86,7 @@ fn a_subscriber_bound_to_any_address_passes() {
 /// the checks of its own role that must fail for it: exactly those, every run.
 #[rstest]
 #[case::one_group_for_all("board-server", "one-group", &["server-create", "server-post-datagram"])]
+#[case::fixed_port("board-server", "ignore-port", &["board-server-starts"])]
 #[case::drops_the_seq("board-server", "no-seq", &["server-post-datagram", "server-utf8", "server-crlf", "server-iface"])]
 #[case::ignores_the_group_base("board-server", "ignore-base", &["server-create"])]
 #[case::creates_twice("board-server", "no-exists", &["server-create-exists"])]
@@ -114,6 +115,7 @@ fn a_subscriber_bound_to_any_address_passes() {
 #[case::sub_traceback("board-sub", "traceback", &["sub-no-server", "sub-no-such-topic"])]
 #[case::joined_line_with_a_space("board-sub", "joined-space", &["sub-joins", "sub-in-order", "sub-long-message", "sub-only-its-topic", "sub-two-on-one-host", "sub-gap-report", "sub-late-joiner", "sub-iface", "bonus-sub-recovers"])]
 #[case::collapses_whitespace("board-sub", "split-words", &["sub-in-order"])]
+#[case::joined_line_never_flushed("board-sub", "no-flush", &["sub-joins", "sub-in-order", "sub-long-message", "sub-only-its-topic", "sub-two-on-one-host", "sub-gap-report", "sub-late-joiner", "sub-iface", "bonus-sub-recovers"])]
 fn each_mutant_fails_exactly_its_checks(#[case] role: &str, #[case] bug: &str, #[case] expected: &[&str]) {
     let own: &[&str] = match role {
         "board-server" => &["server-", "bonus-history"],
@@ -156,7 +158,7 @@ fn assert_fails_exactly(role: &str, bug: &str, prefixes: &[&str], expected: &[&s
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("board/{slug}")).collect();
     assert_not_passed(&report, &expected, &format!("{role} --bug {bug}"));
-    for check in checks(&report).filter(|c| c["status"] != "pass") {
+    for check in failures(&report) {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");
     }

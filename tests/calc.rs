@@ -5,7 +5,7 @@
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, grade_json};
+use socket_labs_tests::{assert_not_passed, checks, failures, grade_json};
 
 /// `--cmd` arguments playing both roles with the Python fixtures, `role` with `--bug`.
 fn python_cmds(mutant: Option<(&str, &str)>) -> Vec<String> {
@@ -62,6 +62,7 @@ const CLIENT_UDP: &[&str] = &["client-udp-"];
 #[case::floor_division("calc-server", "floor-division", ARITH, &["tcp-decimals", "tcp-negatives", "udp-answers"], "true division")]
 #[case::float_format("calc-server", "float-format", TCP, &["tcp-operators", "tcp-negatives", "tcp-whole-numbers", "tcp-divide-by-zero", "tcp-remainder-by-zero", "tcp-unknown-operator", "tcp-not-a-number", "tcp-operand-count", "tcp-many-requests", "tcp-pipelined", "tcp-split-request", "tcp-crlf", "tcp-concurrent", "tcp-garbage", "tcp-long-line"], "not 9.0")]
 #[case::int_only("calc-server", "int-only", ARITH, &["tcp-decimals", "tcp-whole-numbers", "udp-answers"], "decimals")]
+#[case::fixed_port("calc-server", "ignore-port", TCP, &["calc-server-starts"], "fixed")]
 #[case::no_negatives("calc-server", "no-negatives", ARITH, &["tcp-negatives"], "negative")]
 #[case::nan_is_zero("calc-server", "nan-is-zero", ARITH, &["tcp-not-a-number", "udp-errors"], "not a number")]
 #[case::unknown_op_adds("calc-server", "unknown-op-adds", ARITH, &["tcp-unknown-operator", "udp-errors"], "unknown operator")]
@@ -127,7 +128,7 @@ fn each_mutant_fails_exactly_its_checks(
         assert_eq!(run.code(), 0, "{role} --bug {bug} is allowed by the contract");
         return;
     }
-    for check in checks(&report).filter(|c| c["status"] != "pass") {
+    for check in failures(&report) {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");
     }

@@ -54,16 +54,20 @@ fn a_json_report_can_go_to_a_file_while_the_summary_goes_to_the_terminal() {
     assert_eq!(run.code(), 0);
     assert!(run.stdout().contains("score: 2/2"), "{}", run.stdout());
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    assert_eq!(report["checks"][0]["id"], "hello/server-replies");
+    // The check, after the one it needs: hello-server's gate.
+    assert_eq!(report["checks"][0]["id"], "hello/hello-server-starts");
+    assert_eq!(report["checks"][1]["id"], "hello/server-replies");
 }
 
 #[test]
 fn one_check_runs_alone_and_the_seed_repeats_its_choices() {
     let a = grade_json(&["--solutions", "--check", "hello/server-two-messages", "--seed", "7", "-v"]).json();
     let b = grade_json(&["--solutions", "--check", "hello/server-two-messages", "--seed", "7", "-v"]).json();
-    assert_eq!(a["checks"].as_array().unwrap().len(), 1);
+    // The check and the one it needs first, hello-server's gate (which sends nothing).
+    let ids: Vec<&str> = a["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["hello/hello-server-starts", "hello/server-two-messages"]);
     let sent = |r: &serde_json::Value| -> Vec<String> {
-        r["checks"][0]["transcript"]
+        r["checks"][1]["transcript"]
             .as_array()
             .unwrap()
             .iter()
@@ -80,9 +84,14 @@ fn the_human_report_names_what_failed_and_how_to_rerun_it() {
     let run = grader(&["test", "hello", "--check", "hello/server-replies", "--color", "never"]);
     assert_eq!(run.code(), 1);
     let out = run.stdout();
-    assert!(out.contains(":( hello/server-replies"), "{out}");
+    // The skeleton stops at start: its gate says why, once, and the check is skipped.
+    assert!(out.contains(":( hello/hello-server-starts"), "{out}");
     assert!(out.contains("not written yet"), "{out}");
-    assert!(out.contains("cargo grade --check hello/server-replies --seed"), "{out}");
+    assert!(out.contains("cargo grade --check hello/hello-server-starts --seed"), "{out}");
+    assert!(
+        out.contains(":| hello/server-replies") && out.contains("skipped: hello/hello-server-starts did not pass"),
+        "{out}"
+    );
     assert!(!out.contains('\u{1b}'), "no colour when asked for none");
 }
 

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, grade_json, grader, python, root};
+use socket_labs_tests::{assert_not_passed, checks, failures, grade_json, grader, python, root};
 
 /// The Java programs of the corpus, compiled once into a temporary directory; `None`
 /// (and a printed reason) where there is no JDK.
@@ -53,8 +53,9 @@ fn command(program: &str) -> Option<String> {
         let classes = java_classes()?;
         return Some(format!("java -cp {} {class}", classes.display()));
     }
+    let (program, args) = program.split_once(' ').unwrap_or((program, ""));
     let file = root().join("tests/fixtures/corpus").join(program);
-    Some(format!("{} {}", python(), file.display()))
+    Some(format!("{} {} {args}", python(), file.display()).trim_end().to_string())
 }
 
 /// The ids of the checks that start `role`: those whose names begin with the role's
@@ -114,6 +115,8 @@ fn words(check: &Value) -> String {
 #[case::udp_instead_of_tcp("calc", "calc-client", "calc/udp_only_client.py", &["client-requests", "client-stdin", "client-err-reply"], "calc-client sent a UDP datagram to 127.0.0.1:")]
 #[case::exits_after_an_empty_connection("logging", "logging-date-server", "logging/exits_on_empty.py", &["log-no-request", "silent-client"], "logging-date-server exited with status 0")]
 #[case::never_sends("date", "date-client", "date/never_sends_client.py", &["client-sends-request", "client-prints-reply"], "date-client connected but sent nothing")]
+#[case::udp_client_without_the_timeout_option("echo", "udp-echo-client", "echo/udp_client_without_timeout.py", &[], "")]
+#[case::udp_client_without_the_timeout_option_nor_retries("echo", "udp-echo-client", "echo/udp_client_without_timeout.py --tries 1", &["udp-client-retries"], "udp-echo-client rejected --timeout: it exited with status 2")]
 fn each_program_of_the_corpus_gets_its_verdict(
     #[case] lab: &str,
     #[case] role: &str,
@@ -133,7 +136,7 @@ fn each_program_of_the_corpus_gets_its_verdict(
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("{lab}/{slug}")).collect();
     assert_not_passed(&report, &expected, &format!("{role} played by {program}"));
-    for check in checks(&report).filter(|c| c["status"] != "pass") {
+    for check in failures(&report) {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");
     }
@@ -143,6 +146,44 @@ fn each_program_of_the_corpus_gets_its_verdict(
         assert_eq!(run.code(), 1);
     } else {
         assert_eq!(run.code(), 0, "{}", run.stderr());
+    }
+    run.assert_nothing_left();
+}
+
+/// A UDP client written before the contract had `--timeout` (argparse without it exits
+/// 2, "unrecognized arguments") is graded again without the option, once, and judged
+/// with its own 1 s timeout: every check passes, and the transcript says why it ran twice.
+#[test]
+fn a_client_that_rejects_the_timeout_option_is_graded_without_it() {
+    let command = command("echo/udp_client_without_timeout.py").unwrap();
+    let cmd = format!("udp-echo-client={command}");
+    let run = grade_json(&[
+        "echo",
+        "--cmd",
+        &cmd,
+        "--check",
+        "echo/udp-client-gives-up",
+        "--check",
+        "echo/udp-client-no-server",
+    ]);
+    let report = run.json();
+    assert_not_passed(&report, &[] as &[&str], &run.stderr());
+    for check in checks(&report) {
+        let notes: Vec<&str> =
+            check["transcript"].as_array().unwrap().iter().filter_map(|e| e["text"].as_str()).collect();
+        assert!(
+            notes.iter().any(|n| n.contains("udp-echo-client rejected --timeout: it exited with status 2")
+                && n.contains("unrecognized arguments")),
+            "{}: {notes:#?}",
+            check["id"]
+        );
+        let started = notes
+            .iter()
+            .filter(|n| n.contains("udp_client_without_timeout.py"))
+            .filter(|n| n.contains("--host"))
+            .count();
+        assert_eq!(started, 1, "the transcript is the second run's, started without --timeout: {notes:#?}");
+        assert!(!notes.iter().any(|n| n.contains("--timeout 0.3")), "{notes:#?}");
     }
     run.assert_nothing_left();
 }

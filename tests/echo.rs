@@ -4,7 +4,7 @@
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, grade_json, grader};
+use socket_labs_tests::{assert_not_passed, checks, failures, grade_json, grader};
 
 /// Each role, its fixture, and the prefix of the checks that start it.
 const ROLES: [(&str, &str, &str); 4] = [
@@ -41,6 +41,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[rstest]
 #[case::adds_newline("tcp-echo-server", "newline", &["tcp-server-echoes", "tcp-server-many-messages"], "nothing added")]
 #[case::one_message("tcp-echo-server", "one-message", &["tcp-server-many-messages"], "loop")]
+#[case::tcp_fixed_port("tcp-echo-server", "ignore-port", &["tcp-echo-server-starts"], "fixed")]
 #[case::serves_once("tcp-echo-server", "serves-once", &["tcp-server-keeps-running"], "accept() in a loop")]
 #[case::decodes_text("tcp-echo-server", "utf8", &["tcp-server-any-bytes"], "as they are")]
 #[case::no_wait("tcp-echo-client", "no-wait", &["tcp-client-default-words", "tcp-client-each-word", "tcp-client-split-reply"], "before it got the echo")]
@@ -53,6 +54,7 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[case::udp_serves_once("udp-echo-server", "serves-once", &["udp-server-many-datagrams", "udp-server-each-sender"], "in a loop")]
 #[case::udp_decodes_text("udp-echo-server", "utf8", &["udp-server-any-bytes"], "as they are")]
 #[case::replies_twice("udp-echo-server", "twice", &["udp-server-many-datagrams", "udp-server-each-sender"], "exactly one datagram back")]
+#[case::udp_fixed_port("udp-echo-server", "ignore-port", &["udp-echo-server-starts"], "fixed")]
 #[case::no_timeout("udp-echo-client", "no-timeout", &["udp-client-retries", "udp-client-gives-up"], "timeout")]
 #[case::no_retry("udp-echo-client", "no-retry", &["udp-client-retries"], "send the same word again")]
 #[case::udp_traceback("udp-echo-client", "traceback", &["udp-client-gives-up", "udp-client-no-server"], "traceback")]
@@ -76,7 +78,7 @@ fn each_mutant_fails_exactly_its_checks(
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("echo/{slug}")).collect();
     assert_not_passed(&report, &expected, &format!("{role} --bug {bug}"));
-    for check in checks(&report).filter(|c| c["status"] != "pass") {
+    for check in failures(&report) {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");
     }

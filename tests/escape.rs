@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use socket_labs_tests::{grader_path, processes_with, python, root};
 
-const CHECK: &str = "hello/server-replies";
+/// The check each attack is graded on: hello-server's gate, the one check that starts it
+/// for a program that never listens (an attack), so that each attack runs once.
+const CHECK: &str = "hello/hello-server-starts";
 const NOBODY: u32 = 65534;
 
 /// Who runs the grader.

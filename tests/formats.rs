@@ -548,8 +548,17 @@ fn one_run_writes_several_formats_and_keeps_the_summary_on_the_terminal() {
     let report: Value = serde_json::from_str(&read(dir.path(), "json")).unwrap();
     assert_eq!(not_passed(&report), ["hello/sum-exact"]);
     assert_eq!((report["score"].clone(), report["min_score"].clone()), (json!(2), json!(4)));
-    assert_eq!(parse_tap(&read(dir.path(), "tap")).unwrap().len(), 2);
+    // The two checks, and the gate they need first: a check of 0 points in every format.
+    assert_eq!(parse_tap(&read(dir.path(), "tap")).unwrap().len(), 3);
     quick_junit::Report::deserialize_from_str(&read(dir.path(), "junit")).unwrap();
+    let gradescope: Value = serde_json::from_str(&read(dir.path(), "gradescope")).unwrap();
+    let gate = &gradescope["tests"][0];
+    assert!(gate["name"].as_str().unwrap().starts_with("hello/sum-server-starts: "), "{gate}");
+    assert_eq!(
+        (gate["score"].clone(), gate["max_score"].clone(), gate["status"].clone()),
+        (json!(0), json!(0), json!("passed"))
+    );
+    assert_eq!(gradescope["extra_data"]["max_score"], 7, "a gate adds nothing to the maximum");
 
     // `--format json` alone still prints the report on stdout and nothing else.
     let run = grade_json(&["--solutions", "hello", "--check", "hello/server-replies", "--no-config"]);

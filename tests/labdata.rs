@@ -92,7 +92,15 @@ fn a_lab_folder_is_listed_graded_explained_and_selftested() {
     let listed: Value = serde_json::from_str(&grader(&["--labs", labs, "list", "--json"]).stdout()).unwrap();
     let lab = listed.as_array().unwrap().iter().find(|l| l["name"] == "reverse").expect("the lab is listed");
     assert_eq!(lab["max_points"], 4);
-    assert_eq!(lab["checks"][1]["after"][0], "reverse/server-reverses");
+    assert_eq!(lab["roles"][0]["server"], "udp", "a role that a check starts is a server");
+    // Its gate comes first (written by the grader, 0 points), and the checks that
+    // start it depend on it, besides what they name.
+    assert_eq!(lab["checks"][0]["id"], "reverse/reverse-server-starts");
+    assert_eq!(lab["checks"][0]["points"], 0);
+    assert_eq!(
+        lab["checks"][2]["after"],
+        serde_json::json!(["reverse/reverse-server-starts", "reverse/server-reverses"])
+    );
 
     let server = course.path().join("reverse/solution/python/ReverseServer.py");
     let cmd = format!("reverse-server={} {}", python(), server.display());
@@ -105,8 +113,10 @@ fn a_lab_folder_is_listed_graded_explained_and_selftested() {
     // The Python track finds the lab's own files: the skeleton fails, the reference passes.
     let run = grader(&["--labs", labs, "test", "reverse", "--python", "--format", "json", "--no-config"]);
     assert_eq!(run.code(), 1);
-    let skipped = checks(&run.json()).filter(|c| c["status"] == "skipped").count();
-    assert_eq!(skipped, 1, "the second check needs the first: {}", run.stdout());
+    let report = run.json();
+    let skipped = checks(&report).filter(|c| c["status"] == "skipped").count();
+    assert_eq!(skipped, 2, "a skeleton that stops at start fails its gate, and both checks need it: {}", run.stdout());
+    assert_not_passed(&report, &["reverse/reverse-server-starts"], "the skeleton");
     let run =
         grader(&["--labs", labs, "test", "reverse", "--python", "--solutions", "--format", "json", "--no-config"]);
     assert_eq!(run.code(), 0, "{}", run.stdout());
@@ -179,7 +189,8 @@ fn a_lab_folder_is_watched() {
     let (code, shown) = watch("");
     assert_eq!(code, Some(0), "{shown}");
     assert!(shown.contains(&format!("grading on every save under {}", course.path().join("reverse").display())));
-    assert!(shown.contains("reverse: 2/2 checks passed") && shown.contains("every check passes"), "{shown}");
+    // The two checks and the server's gate.
+    assert!(shown.contains("reverse: 3/3 checks passed") && shown.contains("every check passes"), "{shown}");
 
     let (code, shown) = watch(" --bug once");
     assert_eq!(code, Some(1), "{shown}");
@@ -214,9 +225,10 @@ fn a_lab_folder_is_batch_graded() {
     let gradebook = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
     let rows: Vec<&str> = gradebook.lines().collect();
     assert!(rows[0].starts_with("student,outcome,score,max_score,percent,reverse (4),"), "{gradebook}");
-    assert!(rows[1].starts_with("alice,graded,4,4,100.0,4,pass,pass"), "{gradebook}");
-    assert!(rows[2].starts_with("bob,graded,3,4,75.0,3,pass,"), "{gradebook}");
-    assert!(!rows[2].contains(",pass,pass"), "{gradebook}");
+    // A column for each check: the server's gate (0 points) first.
+    assert!(rows[1].starts_with("alice,graded,4,4,100.0,4,pass,pass,pass"), "{gradebook}");
+    assert!(rows[2].starts_with("bob,graded,3,4,75.0,3,pass,pass,"), "{gradebook}");
+    assert!(!rows[2].contains(",pass,pass,pass"), "{gradebook}");
 }
 
 /// A lab with a crowd: many clients of a TCP server at once, climbing a ladder.
@@ -295,7 +307,7 @@ fn a_crowd_of_a_lab_folder_climbs_its_ladder() {
     let run = grade(" --bug iterative");
     let report = run.json();
     assert_not_passed(&report, &["shout/crowd-4"], "--bug iterative");
-    let failure = &checks(&report).next().unwrap()["failure"];
+    let failure = &checks(&report).find(|c| c["id"] == "shout/crowd-4").unwrap()["failure"];
     let summary = failure["summary"].as_str().unwrap();
     assert!(summary.starts_with("4 clients at once: client 3 was not served while 1 other client"), "{failure}");
     let details = failure["details"].to_string();
@@ -305,7 +317,7 @@ fn a_crowd_of_a_lab_folder_climbs_its_ladder() {
     // Every client is served, but not uppercased: the first rung's one client fails,
     // with the hint for a reply that is the request unchanged.
     let report = grade(" --bug echo").json();
-    let failure = &checks(&report).next().unwrap()["failure"];
+    let failure = &checks(&report).find(|c| c["id"] == "shout/crowd-4").unwrap()["failure"];
     assert!(failure["summary"].as_str().unwrap().starts_with("1 client, round 1 of 2: "), "{failure}");
     assert_eq!(failure["hint"], "uppercase it", "{failure}");
 }

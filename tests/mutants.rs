@@ -182,7 +182,10 @@ fn render(mutants: &[Mutant], labs: &[(String, Vec<String>, Vec<String>)]) -> St
          A mutant is a program written to the contract with one bug, switched on with `--bug NAME`\n\
          (tests/fixtures/LAB/). Each lab's tests grade every mutant and assert that it fails exactly the\n\
          checks listed here, every run: never fewer (a false pass) and never more (a check that blames\n\
-         the wrong thing). A check that no mutant fails tests nothing: those are listed at the end.\n\n",
+         the wrong thing). A check that no mutant fails tests nothing: those are listed at the end.\n\n\
+         A mutant that cannot start fails its server's gate alone (`ROLE-starts`: the server starts\n\
+         and listens on the --host and --port it is given); the checks that start that server are then\n\
+         skipped, not failed, and are not listed.\n\n",
     );
     let caught_by: BTreeMap<&str, Vec<&Mutant>> = mutants.iter().fold(BTreeMap::new(), |mut map, m| {
         for check in &m.checks {

@@ -57,6 +57,11 @@ fn every_python_skeleton_fails_every_check_with_a_clear_message() {
     let report = run.json();
     for check in checks(&report) {
         let id = check["id"].as_str().unwrap();
+        // A skeleton server stops at its placeholder: its gate fails, once, and the
+        // checks that start it are skipped for that.
+        if socket_labs_tests::skipped_after(&report, check).is_some_and(|g| g.ends_with("-server-starts")) {
+            continue;
+        }
         assert_eq!(check["status"], "fail", "{id} fails on the Python skeleton: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "{id} has a hint: {check}");
     }

@@ -46,11 +46,14 @@ fn repeat_tells_flaky_from_failing_from_passing() {
     let failures = check["failures"].as_array().unwrap();
     assert_eq!(failures.len(), 2);
     assert!(failures[0]["reproduce"].as_str().unwrap().contains("--seed"), "{check}");
+    // A server that exits at once fails its gate every run; the check after it never runs.
+    assert_eq!(rate("hello/sum-server-starts").1, "fail");
     assert_eq!(rate("hello/sum-integers").1, "fail");
+    assert_eq!(rate("hello/hello-server-starts").1, "pass");
     assert_eq!(rate("hello/client-default-message").1, "pass");
     assert_eq!(
         (summary["passed"].as_u64(), summary["flaky"].as_u64(), summary["failing"].as_u64()),
-        (Some(1), Some(1), Some(1))
+        (Some(2), Some(1), Some(2))
     );
     // The text summary goes to stderr when the JSON one is on stdout.
     assert!(run.stderr().contains("flaky (passed some runs, not all):"), "{}", run.stderr());

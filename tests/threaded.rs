@@ -5,7 +5,7 @@
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, grade_json};
+use socket_labs_tests::{assert_not_passed, checks, failures, grade_json};
 
 /// Each role, its fixture, and the prefix of the checks that start it.
 const ROLES: [(&str, &str, &str); 1] = [("threaded-server", "threaded_server.py", "")];
@@ -42,13 +42,15 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[case::crashes_on_reset("crash-on-reset", &["vanishing-client"], "vanish")]
 #[case::wrong_format("wrong-format", &["server-replies", "server-any-text", "clients-1", "clients-8", "clients-64", "clients-256", "silent-client", "half-message", "vanishing-client"], "Server message: <what you read>")]
 #[case::ascii_only("ascii", &["server-any-text"], "as they are")]
+#[case::newline("newline", &["clients-1", "clients-8", "clients-64", "clients-256", "silent-client", "half-message", "vanishing-client"], "with no newline")]
+#[case::fixed_port("ignore-port", &["threaded-server-starts"], "fixed")]
 fn each_mutant_fails_exactly_its_checks(#[case] bug: &str, #[case] expected: &[&str], #[case] says: &str) {
     let role = "threaded-server";
     let run = grade(&python_cmds(Some((role, bug))));
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("threaded/{slug}")).collect();
     assert_not_passed(&report, &expected, &format!("{role} --bug {bug}"));
-    for check in checks(&report).filter(|c| c["status"] != "pass") {
+    for check in failures(&report) {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");
     }

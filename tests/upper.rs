@@ -4,7 +4,7 @@
 
 use rstest::rstest;
 use serde_json::Value;
-use socket_labs_tests::{assert_not_passed, checks, grade_json, grader, root};
+use socket_labs_tests::{assert_not_passed, checks, failures, grade_json, grader, root};
 
 /// Each role, its fixture, and the prefix of the checks that start it.
 const ROLES: [(&str, &str, &str); 4] = [
@@ -59,11 +59,13 @@ fn a_python_implementation_of_the_contract_passes_every_check() {
 #[rstest]
 #[case::ascii_only("tcp-upper-server", "ascii", &["tcp-server-unicode", "tcp-server-split-line"], "Unicode-aware")]
 #[case::single_recv("tcp-upper-server", "single-recv", &["tcp-server-split-line"], "byte stream")]
+#[case::tcp_fixed_port("tcp-upper-server", "ignore-port", &["tcp-upper-server-starts"], "fixed")]
 #[case::no_newline("tcp-upper-server", "no-newline", &["tcp-server-replies", "tcp-server-unicode", "tcp-server-split-line", "tcp-server-keeps-running", "tcp-server-bad-bytes"], "ending in \\n")]
 #[case::never_closes("tcp-upper-server", "no-close", &["tcp-server-replies", "tcp-server-keeps-running"], "close")]
 #[case::serves_once("tcp-upper-server", "serves-once", &["tcp-server-keeps-running", "tcp-server-bad-bytes"], "accept() in a loop")]
 #[case::decodes_pieces("tcp-upper-server", "decode-chunks", &["tcp-server-split-line"], "decode the whole line")]
 #[case::strict_decode("tcp-upper-server", "strict", &["tcp-server-bad-bytes"], "UnicodeDecodeError")]
+#[case::udp_fixed_port("udp-upper-server", "ignore-port", &["udp-upper-server-starts"], "fixed")]
 #[case::udp_ascii_only("udp-upper-server", "ascii", &["udp-server-unicode"], "Unicode-aware")]
 #[case::reply_to_first("udp-upper-server", "reply-to-first", &["udp-server-each-sender", "udp-server-bad-bytes"], "address recvfrom() returned")]
 #[case::udp_strict_decode("udp-upper-server", "strict", &["udp-server-bad-bytes"], "UnicodeDecodeError")]
@@ -97,7 +99,7 @@ fn each_mutant_fails_exactly_its_checks(
     let report = run.json();
     let expected: Vec<String> = expected.iter().map(|slug| format!("upper/{slug}")).collect();
     assert_not_passed(&report, &expected, &format!("{role} --bug {bug}"));
-    for check in checks(&report).filter(|c| c["status"] != "pass") {
+    for check in failures(&report) {
         assert_ne!(check["status"], "error", "a student's bug is never a grader error: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "every failure has a hint: {check}");
     }

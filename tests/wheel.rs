@@ -221,6 +221,11 @@ fn a_student_with_python_and_the_wheel_goes_from_red_to_green() {
     assert!(checks(&report).count() > 0, "hello has checks");
     for check in checks(&report) {
         let id = check["id"].as_str().unwrap();
+        // A skeleton server stops at its placeholder: its gate says so, once, and the
+        // checks that start it are skipped.
+        if socket_labs_tests::skipped_after(&report, check).is_some_and(|g| g.ends_with("-server-starts")) {
+            continue;
+        }
         assert_eq!(check["status"], "fail", "{id} fails on the skeleton: {check}");
         assert!(check["failure"]["hint"].as_str().is_some_and(|h| !h.is_empty()), "{id} has a hint: {check}");
         let said = check.to_string();

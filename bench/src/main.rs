@@ -60,8 +60,11 @@ fn main() {
     }
 }
 
+/// The cores of the machine, as the bench found them at its start (later, a thread
+/// pinned to one core would see one: `available_parallelism` follows the affinity).
 fn cores() -> usize {
-    thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
 }
 
 /// The 1-minute load average, to print beside every figure.
@@ -413,6 +416,22 @@ fn process_cpu(pid: u32) -> Duration {
     Duration::from_micros(ticks * 1_000_000 / hz)
 }
 
+/// Sets the CPU affinity of every thread of `pid`: the first core only, or every core.
+/// New threads inherit it from the thread that starts them.
+fn pin(pid: u32, one_core: bool) {
+    // SAFETY: a cpu_set_t is plain data; CPU_ZERO/CPU_SET only write into it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for cpu in 0..if one_core { 1 } else { cores() } {
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return };
+    for tid in tasks.flatten().filter_map(|t| t.file_name().to_str()?.parse::<libc::pid_t>().ok()) {
+        // SAFETY: the set is initialized and its size is passed; a thread that has
+        // exited meanwhile makes the call fail, which is harmless.
+        unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    }
+}
+
 /// A reference within this share of the Python server, that spends less CPU per
 /// request, ties (see the section's header).
 const TIE: f64 = 0.97;
@@ -424,8 +443,10 @@ fn machine_busy() -> Duration {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
     let fields: Vec<u64> =
         stat.lines().next().unwrap_or("").split_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect();
-    // user nice system idle iowait irq softirq steal: all but idle and iowait.
-    let busy: u64 = fields.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, v)| v).sum();
+    // user nice system idle iowait irq softirq steal: user, nice, system and steal (the
+    // hypervisor's other guests). Not irq and softirq: the loopback's own packets are
+    // processed there, for the bench's traffic, and no process is charged for them.
+    let busy: u64 = [0, 1, 2, 7].iter().filter_map(|&i| fields.get(i)).sum();
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
     Duration::from_micros(busy * 1_000_000 / hz)
@@ -581,12 +602,16 @@ fn servers(root: &Path, names: &[String]) -> Vec<String> {
          (/proc/PID/stat: it moves much less with the machine's load than req/s does), and CPU ref/py their ratio; \
          served = clients that got at least one reply; failed = clients whose connect or read timed out after {} s. \
          ref = release build of solutions/; python = bench/peers (calc: tests/fixtures/calc/seed_server.py); \
-         minimal = fixed reply, no parsing, in the bench process. A cell where ref/python is below 1 after two \
+         minimal = fixed reply, no parsing, in the bench process. With 1 client the bench and both servers run on one core (sched_setaffinity): a \
+         single client's closed loop is a chain of wakeups, and across two cores each costs an interrupt of the \
+         other core (on this VM, an exit to the hypervisor), so the core the scheduler happens to give each \
+         process, not its code, decided the figure (the same server measured 19000 req/s or 64000 req/s). \
+         A cell where ref/python is below 1 after two \
          rounds gets up to {EXTRA_ROUNDS_UP_TO} rounds of both, in turn (marked); if the reference is still behind \
          it is SLOWER, and the bench exits 1, unless it is within {:.0}% and spends less CPU per request: a tie \
          (one client in a closed loop measures the loopback's round trip, the same for every server: see the \
          minimal server's figure). others' CPU = the CPU time that processes other than the bench and the two \
-         servers used during the cell, as a share of the {} cores (from /proc/stat): the machine was quiet \
+         servers used during the cell (user, system and steal time, from /proc/stat), as a share of the {} cores: the machine was quiet \
          when it is near 0. The 1-minute load average counts the bench's own client threads, so it is printed \
          only before and after: section started at load {}.\n",
         CELL.as_secs_f64(),
@@ -606,6 +631,12 @@ fn servers(root: &Path, names: &[String]) -> Vec<String> {
         let python = start_process(root, Path::new("python3"), &[peer]);
         let minimal = start_minimal(&proto);
         for clients in CLIENTS {
+            // One client: the bench, its client and both servers on one core (see the
+            // header); more clients: every core, as the scheduler likes.
+            let one_core = clients == 1;
+            for pid in [std::process::id(), reference.pid, python.pid] {
+                pin(pid, one_core);
+            }
             let others = Others::start(&[reference.pid, python.pid]);
             let rate = |c: &Cell| c.done as f64 / c.secs;
             // Two rounds, the three servers in turn; each figure is its best round (the

@@ -301,6 +301,9 @@ fn explain_one(
     // The course's points (grading.toml) once the check has run, else the registry's.
     let points = result.map_or(check.points, |r| r.max_points);
     writeln!(out, "  {points} point{}; lab {}: {}", plural(points), lab.name, lab.title)?;
+    if let Some(role) = check.gate_of() {
+        writeln!(out, "  the first check of {role}: every check that starts {role} runs only after it passed")?;
+    }
     if !check.after.is_empty() {
         let after: Vec<String> = check.after.iter().map(|s| format!("{}/{s}", lab.name)).collect();
         writeln!(out, "  runs only after {} passed", after.join(", "))?;

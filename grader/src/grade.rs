@@ -269,8 +269,16 @@ pub fn plan(lab_names: &[String], check_ids: &[String]) -> Result<Vec<Planned>> 
         if !lab_names.is_empty() && !labs.iter().any(|l| l.name == lab.name) {
             bail!("check {id:?} is not in the labs named ({})", lab_names.join(", "));
         }
-        wanted.push(id.clone());
-        wanted.extend(check.after.iter().map(|slug| format!("{}/{slug}", lab.name)));
+        // The check and what it needs first, all the way down: a check runs as it
+        // does in a full run, after its prerequisites (a server's gate, `LAB/ROLE-starts`).
+        let mut needed = vec![check];
+        while let Some(check) = needed.pop() {
+            let id = lab.check_id(check);
+            if !wanted.contains(&id) {
+                wanted.push(id);
+                needed.extend(check.after.iter().filter_map(|slug| lab.checks.iter().find(|c| c.slug == *slug)));
+            }
+        }
     }
     let chosen: Vec<&'static Lab> = if labs.is_empty() { labs::registry::labs().to_vec() } else { labs };
     Ok(chosen

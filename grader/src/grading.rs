@@ -113,11 +113,16 @@ impl Grading {
         })
     }
 
-    /// The rule for one check: its own entry over its lab's `lab/*` entry.
+    /// The rule for one check: its own entry over its lab's `lab/*` entry. A lab's
+    /// points do not go to its gates (`LAB/ROLE-starts`, 0 points): a course that
+    /// gives every check of a lab 2 points keeps its total; an entry of the gate's own
+    /// gives it points.
     fn rule(&self, id: &str, lab: &str) -> Rule {
         let own = self.rules.get(id).copied().unwrap_or_default();
         let lab = self.rules.get(&format!("{lab}/*")).copied().unwrap_or_default();
-        Rule { points: own.points.or(lab.points), hidden: own.hidden.or(lab.hidden) }
+        let gate = find_check(id).is_some_and(|(_, check)| check.gate_of().is_some());
+        let lab_points = if gate { None } else { lab.points };
+        Rule { points: own.points.or(lab_points), hidden: own.hidden.or(lab.hidden) }
     }
 
     /// Gives one check its points and, when hidden, withholds its details.
@@ -203,6 +208,14 @@ mod tests {
         assert!(other.hidden && other.failure.is_none() && other.transcript.is_empty());
         assert_eq!(other.message.as_deref(), Some(HIDDEN_MESSAGE));
         assert_eq!(grading.min_score(15), Some(8), "a percentage rounds up to whole points");
+        // A lab's points are not its gates': the gate keeps 0 and is still hidden.
+        let mut gate = check("hello/hello-server-starts", Status::Pass);
+        gate.max_points = 0;
+        grading.apply(&mut gate);
+        assert_eq!((gate.points, gate.max_points, gate.hidden), (0, 0, true));
+        let own = Grading::parse("[checks]\n\"hello/hello-server-starts\" = { points = 1 }\n").unwrap();
+        own.apply(&mut gate);
+        assert_eq!((gate.points, gate.max_points), (1, 1), "an entry of the gate's own gives it points");
     }
 
     #[test]

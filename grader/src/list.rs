@@ -27,10 +27,14 @@ pub fn run(args: &ListArgs) -> Result<ExitCode> {
                     "title": lab.title,
                     "handout": lab.handout(),
                     "max_points": lab.max_points(),
-                    "roles": lab.roles.iter().map(|r| json!({"name": r.name, "default_port": r.default_port})).collect::<Vec<_>>(),
+                    "roles": lab.roles.iter().map(|r| json!({
+                        "name": r.name, "default_port": r.default_port,
+                        "server": r.listens.map(|p| if p == harness::sockets::Proto::Udp { "udp" } else { "tcp" }),
+                    })).collect::<Vec<_>>(),
                     "checks": lab.checks.iter().map(|c| json!({
                         "id": lab.check_id(c), "name": c.name, "points": c.points,
                         "after": c.after.iter().map(|s| format!("{}/{s}", lab.name)).collect::<Vec<_>>(),
+                        "gate_of": c.gate_of(),
                     })).collect::<Vec<_>>(),
                 })
             })

@@ -18,6 +18,7 @@ mod cargo;
 #[cfg(unix)]
 mod explain;
 #[cfg(unix)]
+#[cfg(unix)]
 mod grade;
 #[cfg(unix)]
 mod gradebook;

@@ -121,11 +121,20 @@ fn grade(
         format!("the grader gave no report: {}", String::from_utf8_lossy(&output.stderr).trim_end())
     })?;
     let prefix = format!("{}/", lab.name);
-    Ok(report["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["status"] != "pass")
+    let checks: Vec<&serde_json::Value> = report["checks"].as_array().into_iter().flatten().collect();
+    let failed = |id: &str| checks.iter().any(|c| c["id"] == id && c["status"] != "pass");
+    // A check skipped because its prerequisite failed (a server's gate) is that
+    // prerequisite's failure: a mutant that cannot start fails its role's gate alone.
+    let skipped_after_failure = |c: &serde_json::Value| {
+        c["status"] == "skipped"
+            && c["message"]
+                .as_str()
+                .and_then(|m| m.strip_prefix("skipped: ")?.strip_suffix(" did not pass"))
+                .is_some_and(failed)
+    };
+    Ok(checks
+        .iter()
+        .filter(|c| c["status"] != "pass" && !skipped_after_failure(c))
         .filter_map(|c| c["id"].as_str()?.strip_prefix(&prefix).map(String::from))
         .collect())
 }

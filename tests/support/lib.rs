@@ -128,9 +128,25 @@ pub fn grade_json(args: &[&str]) -> Run {
     grader(&all)
 }
 
-/// The ids of the checks in a report that did not pass.
+/// The ids of the checks in a report that did not pass. A check skipped because a
+/// prerequisite of the report did not pass (a server's gate, `LAB/ROLE-starts`) is not
+/// among them: that is the prerequisite's failure, listed under its own id.
 pub fn not_passed(report: &Value) -> Vec<String> {
-    checks(report).filter(|c| c["status"] != "pass").map(|c| c["id"].as_str().unwrap().to_string()).collect()
+    checks(report).filter(|c| did_not_pass(report, c)).map(|c| c["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn did_not_pass(report: &Value, check: &Value) -> bool {
+    check["status"] != "pass" && skipped_after(report, check).is_none()
+}
+
+/// The prerequisite, in `report` and not passed, that `check` was skipped for.
+pub fn skipped_after<'r>(report: &'r Value, check: &Value) -> Option<&'r str> {
+    if check["status"] != "skipped" {
+        return None;
+    }
+    let message = check["message"].as_str()?;
+    let id = message.strip_prefix("skipped: ")?.strip_suffix(" did not pass")?;
+    checks(report).find(|c| c["id"] == id && c["status"] != "pass").and_then(|c| c["id"].as_str())
 }
 
 /// Asserts that exactly the checks `expected` (ids) did not pass. When it fails, it
@@ -145,7 +161,7 @@ pub fn assert_not_passed<S: AsRef<str>>(report: &Value, expected: &[S], context:
     let mut why = String::new();
     for check in checks(report) {
         let id = check["id"].as_str().unwrap_or_default();
-        let failed = check["status"] != "pass";
+        let failed = did_not_pass(report, check);
         if failed != expected.contains(&id) {
             let side = if failed { "failed, and was not expected to" } else { "passed, and was expected to fail" };
             why.push_str(&format!("\n--- {id} {side}:\n{check:#}\n"));
@@ -156,6 +172,12 @@ pub fn assert_not_passed<S: AsRef<str>>(report: &Value, expected: &[S], context:
 
 pub fn checks(report: &Value) -> impl Iterator<Item = &Value> {
     report["checks"].as_array().expect("checks").iter()
+}
+
+/// The checks of a report that did not pass, as [`not_passed`] counts them: not those
+/// skipped because a prerequisite of the report did not pass.
+pub fn failures(report: &Value) -> impl Iterator<Item = &Value> {
+    checks(report).filter(|c| did_not_pass(report, c))
 }
 
 /// Asserts that no process has its working directory under `dir`.

@@ -375,8 +375,17 @@ impl Conn {
             ));
             return self.with_peer_state(failure);
         }
-        let mut failure = Failure::new(FailureKind::Timeout, format!("no reply from {} within {waited} s", self.peer))
-            .got(if self.pending.is_empty() { "nothing".to_string() } else { escape(&self.pending) });
+        // A client under test owes a request, not a reply.
+        let summary = if self.program_connected {
+            format!("no complete request from {} within {waited} s", self.peer)
+        } else {
+            format!("no reply from {} within {waited} s", self.peer)
+        };
+        let mut failure = Failure::new(FailureKind::Timeout, summary).got(if self.pending.is_empty() {
+            "nothing".to_string()
+        } else {
+            escape(&self.pending)
+        });
         failure.sent = self.last_sent.clone();
         self.with_peer_state(failure)
     }

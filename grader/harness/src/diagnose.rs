@@ -66,8 +66,11 @@ pub fn with_stderr_of_programs(mut failure: Failure, transcript: &[Event]) -> Fa
         }
         let stderr = lines.join("\n");
         if let Some(crash) = crash_report(&stderr) {
-            let last = lines.last().map(|l| l.trim()).unwrap_or_default();
-            failure.details.push(format!("{role} printed {crash} on stderr: {last}"));
+            // What it says went wrong: a panic's message (its last line is a note about
+            // RUST_BACKTRACE), else the last line (a traceback's exception).
+            let last = lines.last().map(|l| l.trim().to_string()).unwrap_or_default();
+            let what = panic_message(&stderr).unwrap_or(last);
+            failure.details.push(format!("{role} printed {crash} on stderr: {what}"));
             if failure.hint.is_none() || failure.hint_is_fallback {
                 failure = failure.with_hint(format!(
                     "{role} printed {crash} on stderr (below): a thread of it, or the code serving one client, died \
@@ -139,6 +142,23 @@ fn panic_message(stderr: &str) -> Option<String> {
     lines.next().map(|l| l.trim().to_string())
 }
 
+/// Whether stderr is a usage error that names `option`: the program does not take it
+/// (argparse's `unrecognized arguments: --timeout 0.3`, clap's `unexpected argument
+/// '--timeout' found`, getopt's `unrecognized option '--timeout'`).
+pub fn rejects_option(stderr: &str, option: &str) -> bool {
+    let text = stderr.to_lowercase();
+    let rejected = [
+        "unrecognized",
+        "unrecognised",
+        "unexpected argument",
+        "unknown option",
+        "unknown argument",
+        "invalid option",
+        "no such option",
+    ];
+    text.contains(option) && rejected.iter().any(|w| text.contains(w))
+}
+
 /// Whether stderr shows a crash report rather than the one clear line the contract
 /// asks of a failing client: a Rust panic, a Python traceback, a Java stack trace.
 pub fn crash_report(stderr: &str) -> Option<&'static str> {
@@ -156,6 +176,15 @@ pub fn crash_report(stderr: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_usage_error_naming_an_option_is_told_from_other_errors() {
+        let argparse = "usage: UDPClient.py [-h] [--host HOST] [--port PORT]\nUDPClient.py: error: unrecognized arguments: --timeout 0.3\n";
+        let clap = "error: unexpected argument '--timeout' found\n\nUsage: demo-client [OPTIONS] [WORD]...\n";
+        assert!(rejects_option(argparse, "--timeout") && rejects_option(clap, "--timeout"));
+        assert!(!rejects_option("demo-client: no reply after 4 tries (--timeout 0.3)\n", "--timeout"));
+        assert!(!rejects_option("error: unrecognized arguments: --verbose\n", "--timeout"));
+    }
 
     #[test]
     fn finds_the_todo_of_an_unfinished_skeleton() {

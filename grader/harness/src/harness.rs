@@ -92,7 +92,21 @@ pub struct Harness {
     env: Arc<Env>,
     transcript: Transcript,
     rng: fastrand::Rng,
+    /// The server roles this check started, and how (the runner holds the check to
+    /// the roles it declares: registry.rs, `Check::starts`).
+    started: std::sync::Mutex<Vec<(String, Proto)>>,
+    /// Clients are started without the `--timeout` the check gives them: this run
+    /// grades a client that rejected the option ([`Harness::timeout_rejected`]).
+    without_timeout: bool,
+    /// Set when a client given `--timeout` exited with a usage error naming it.
+    timeout_rejected: Arc<std::sync::Mutex<Option<String>>>,
+    /// Told how the first start of one server role went ([`Harness::on_first_start`]).
+    first_start: std::sync::Mutex<Option<(String, Proto, FirstStart)>>,
 }
+
+/// What [`Harness::on_first_start`] is told: whether the server listened (or how it
+/// failed to), and the transcript up to then.
+pub type FirstStart = Box<dyn FnOnce(Result<(), Failure>, Vec<crate::transcript::Event>) + Send>;
 
 /// The address every program is given with `--host`.
 pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -100,7 +114,45 @@ pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 impl Harness {
     /// The harness of one check of the run `env`, its random choices seeded by `seed`.
     pub fn new(env: Arc<Env>, seed: u64) -> Harness {
-        Harness { env, transcript: Transcript::default(), rng: fastrand::Rng::with_seed(seed) }
+        Harness {
+            env,
+            transcript: Transcript::default(),
+            rng: fastrand::Rng::with_seed(seed),
+            started: std::sync::Mutex::new(Vec::new()),
+            without_timeout: false,
+            timeout_rejected: Arc::default(),
+            first_start: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Calls `tell` once, when this check's first start of server `role` over `proto`
+    /// has listened or failed to (the runner decides a role's gate, `LAB/ROLE-starts`,
+    /// with the first check that starts the role: no start of its own).
+    pub fn on_first_start(self, role: &str, proto: Proto, tell: FirstStart) -> Self {
+        if let Ok(mut hook) = self.first_start.lock() {
+            *hook = Some((role.to_string(), proto, tell));
+        }
+        self
+    }
+
+    /// This harness, starting every client without the `--timeout SECONDS` a check
+    /// gives it: for the run again of a check whose client rejected the option (a
+    /// client written before the contract had it, such as the seeds' own), judged
+    /// with its own timeout, slower.
+    pub fn without_timeout_option(mut self) -> Self {
+        self.without_timeout = true;
+        self
+    }
+
+    /// How a client given `--timeout` rejected it, if one did: it exited with a usage
+    /// error that names the option (`unrecognized arguments: --timeout 0.3`).
+    pub fn timeout_rejected(&self) -> Option<String> {
+        self.timeout_rejected.lock().ok().and_then(|r| r.clone())
+    }
+
+    /// The server roles this check has started, each once, with the transport.
+    pub fn servers_started(&self) -> Vec<(String, Proto)> {
+        self.started.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// Random choices of a check (words to send, sizes) come from here, seeded by
@@ -263,6 +315,22 @@ impl<'h> ServerStart<'h> {
     /// [`ServerStart::start`] for either transport: TCP waits for a listening socket,
     /// UDP for a bound one (a UDP server is started with `start_udp`, in udp.rs).
     pub(crate) fn start_as(self, proto: Proto) -> Result<Server, Failure> {
+        let harness = self.harness;
+        let role = self.role.clone();
+        if let Ok(mut started) = harness.started.lock() {
+            if !started.iter().any(|(r, p)| *r == role && *p == proto) {
+                started.push((role.clone(), proto));
+            }
+        }
+        let outcome = self.listen(proto);
+        let hook = harness.first_start.lock().ok().and_then(|mut h| h.take_if(|(r, p, _)| *r == role && *p == proto));
+        if let Some((_, _, tell)) = hook {
+            tell(outcome.as_ref().map(drop).map_err(Clone::clone), harness.transcript.events());
+        }
+        outcome
+    }
+
+    fn listen(self, proto: Proto) -> Result<Server, Failure> {
         let ServerStart { harness, role, host, args, writable } = self;
         let port = harness.free_port()?;
         let mut full = vec!["--host".to_string(), host.to_string(), "--port".to_string(), port.to_string()];
@@ -544,14 +612,25 @@ impl<'h> ClientStart<'h> {
 
     /// Starts the client and returns at once, to play its server meanwhile.
     pub fn start(self) -> Result<Client, Failure> {
-        let ClientStart { harness, role, host, port, args, stdin } = self;
+        let ClientStart { harness, role, host, port, mut args, stdin } = self;
         let mut full = vec!["--host".to_string(), host.to_string()];
         if let Some(port) = port {
             full.extend(["--port".to_string(), port.to_string()]);
         }
+        let timeout = args.iter().position(|a| a == TIMEOUT_OPTION);
+        let mut rejected = None;
+        match timeout {
+            Some(at) if harness.without_timeout => {
+                args.drain(at..(at + 2).min(args.len()));
+                harness
+                    .note(format!("{role} is started without --timeout, which it rejected: its own timeout applies"));
+            }
+            Some(_) => rejected = Some(harness.timeout_rejected.clone()),
+            None => {}
+        }
         full.extend(args);
         let process = harness.launch(&role, full, stdin, Vec::new())?;
-        Ok(Client { process, timeouts: harness.env.timeouts, role })
+        Ok(Client { process, timeouts: harness.env.timeouts, role, rejected })
     }
 
     /// Starts the client and waits for it to exit.
@@ -560,15 +639,21 @@ impl<'h> ClientStart<'h> {
     }
 }
 
+/// The contract's option of a UDP client: how long each try waits for its reply.
+const TIMEOUT_OPTION: &str = "--timeout";
+
 /// A running client under test; dropping it stops it.
 pub struct Client {
     process: Process,
     timeouts: Timeouts,
     role: String,
+    /// Given `--timeout`: where to say that it rejected the option, if it does.
+    rejected: Option<Arc<std::sync::Mutex<Option<String>>>>,
 }
 
 impl Drop for Client {
     fn drop(&mut self) {
+        self.note_rejected_timeout();
         self.process.stop(self.timeouts.grace);
     }
 }
@@ -576,6 +661,21 @@ impl Drop for Client {
 impl Client {
     fn process(&self) -> &Process {
         &self.process
+    }
+
+    /// A client given `--timeout` that exited on its own with a usage error naming the
+    /// option rejected it: the harness records how, for the runner to grade the check
+    /// again without it.
+    fn note_rejected_timeout(&self) {
+        let Some(slot) = &self.rejected else { return };
+        let Some(status) = self.process.exit_status().filter(|s| !s.success()) else { return };
+        let stderr = self.process.final_stderr();
+        if diagnose::rejects_option(&stderr, TIMEOUT_OPTION) {
+            let said = stderr.lines().rev().find(|l| l.contains(TIMEOUT_OPTION)).unwrap_or_default().trim();
+            if let Ok(mut slot) = slot.lock() {
+                slot.get_or_insert(format!("{} rejected --timeout: it {}: {said}", self.role, describe_exit(status)));
+            }
+        }
     }
 
     /// Waits for the client to exit, within the client deadline, and collects its
@@ -597,6 +697,7 @@ impl Client {
         let drained = Instant::now() + timeouts.io;
         process.stdout.wait_closed(drained);
         process.stderr.wait_closed(drained);
+        self.note_rejected_timeout();
         Ok(ClientRun {
             role: self.role.clone(),
             status,

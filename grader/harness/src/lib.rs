@@ -73,5 +73,5 @@ pub mod transcript;
 pub mod udp;
 
 pub use crate::harness::{
-    Client, ClientRun, ClientStart, Env, Harness, Launcher, ScriptedServer, Server, ServerStart, LOOPBACK,
+    Client, ClientRun, ClientStart, Env, FirstStart, Harness, Launcher, ScriptedServer, Server, ServerStart, LOOPBACK,
 };

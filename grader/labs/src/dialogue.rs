@@ -80,6 +80,20 @@ impl Step {
     }
 }
 
+/// The roles that `steps` start as servers (`start = ROLE`), in order, each once.
+pub fn started_roles(steps: &[Step]) -> Vec<&str> {
+    let mut roles: Vec<&str> = Vec::new();
+    for step in steps {
+        let nested = step.steps.as_deref().map(started_roles).unwrap_or_default();
+        for role in step.start.as_deref().into_iter().chain(nested) {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+    }
+    roles
+}
+
 /// Which failures a hint of a step is for.
 #[derive(Clone)]
 enum When {

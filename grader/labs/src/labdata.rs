@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use crate::dialogue::Script;
 use crate::labfile::LabFile;
-use crate::model::{Check, Lab, Mutant, Role, Run};
+use crate::model::{gate_slug, Check, Lab, Mutant, Role, Run};
 use anyhow::{bail, Context, Result};
+use harness::sockets::Proto;
 
 /// The file that makes a folder a lab.
 pub const FILE: &str = "lab.toml";
@@ -70,6 +71,9 @@ pub fn parse(text: &str, folder: &str, home: Option<PathBuf>) -> Result<&'static
         bail!("the lab's name {name:?} must be lowercase letters, digits and -");
     }
     let lab_data: &'static LabFile = Box::leak(Box::new(file));
+    // A role is a server when a check starts it (`start = ROLE`): the registry gives it
+    // a gate, `ROLE-starts`, that those checks depend on (docs/authoring.md).
+    let servers: Vec<&str> = lab_data.checks.iter().flat_map(|c| crate::dialogue::started_roles(&c.steps)).collect();
     let mut checks = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for check in &lab_data.checks {
@@ -104,14 +108,26 @@ pub fn parse(text: &str, folder: &str, home: Option<PathBuf>) -> Result<&'static
             points: check.points,
             run,
             after: leak_slice(check.after.iter().map(|a| a.as_str()).collect()),
+            starts: leak_slice(crate::dialogue::started_roles(&check.steps)),
             waits: Duration::from_secs_f64(check.waits.max(0.0)),
         });
     }
-    let roles = lab_data
+    let roles: Vec<Role> = lab_data
         .roles
         .iter()
-        .map(|r| Role { name: &r.name, default_port: r.port, python: r.python.as_deref() })
+        .map(|r| Role {
+            name: &r.name,
+            default_port: r.port,
+            python: r.python.as_deref(),
+            listens: servers.contains(&r.name.as_str()).then_some(if r.udp { Proto::Udp } else { Proto::Tcp }),
+        })
         .collect();
+    // The gates the registry adds are checks a mutant may fail too.
+    let gates: Vec<String> = roles.iter().filter(|r| r.listens.is_some()).map(|r| gate_slug(r.name)).collect();
+    if let Some(slug) = gates.iter().find(|g| seen.contains(&g.as_str())) {
+        bail!("check {slug}: that name is the gate the grader adds for a server role; name the check otherwise");
+    }
+    seen.extend(gates.iter().map(String::as_str));
     let mut mutants = Vec::new();
     for m in &lab_data.mutants {
         if !lab_data.roles.iter().any(|r| r.name == m.role) {

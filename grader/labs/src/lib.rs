@@ -22,6 +22,7 @@ pub mod board_protocol;
 pub mod checks;
 pub mod concepts;
 pub mod dialogue;
+pub mod gate;
 pub mod labdata;
 pub mod labfile;
 pub mod logdir;

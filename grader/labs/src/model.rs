@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use harness::outcome::CheckResult;
+use harness::sockets::Proto;
 use harness::Harness;
 
 /// A lab: one handout, the programs a student writes for it, and their checks.
@@ -28,6 +29,22 @@ pub struct Role {
     pub default_port: u16,
     /// Its file on the Python track, for a lab written as data (else the registry's `PYTHON_FILES`).
     pub python: Option<&'static str>,
+    /// A server: it listens (TCP) or is bound (UDP) on the `--host` and `--port` it is
+    /// given, and the registry gives it a first check, `LAB/ROLE-starts`, that every
+    /// check starting it over that transport depends on (`registry::with_gates`). None: a client.
+    pub listens: Option<Proto>,
+}
+
+impl Role {
+    /// A TCP server.
+    pub const fn server(name: &'static str, default_port: u16) -> Role {
+        Role { name, default_port, python: None, listens: Some(Proto::Tcp) }
+    }
+
+    /// A client (or any program the checks do not start as a server).
+    pub const fn client(name: &'static str, default_port: u16) -> Role {
+        Role { name, default_port, python: None, listens: None }
+    }
 }
 
 /// A wrong program a lab declares for `grader selftest`: the reference of `role` run
@@ -39,11 +56,14 @@ pub struct Mutant {
     pub fails: &'static [&'static str],
 }
 
-/// How a check runs: a Rust function, or a dialogue from a lab.toml (dialogue.rs).
+/// How a check runs: a Rust function, a dialogue from a lab.toml (dialogue.rs), or the
+/// gate of a server role that the registry writes (gate.rs).
 #[derive(Clone, Copy)]
 pub enum Run {
     Native(NativeCheck),
     Dialogue(&'static crate::dialogue::Script),
+    /// `LAB/ROLE-starts`: the role starts and listens (TCP) or is bound (UDP).
+    Starts(&'static str, Proto),
 }
 
 /// One check: a sentence that the student reads, points, and the function that
@@ -57,6 +77,11 @@ pub struct Check {
     pub points: u32,
     pub run: Run,
     pub after: &'static [&'static str],
+    /// The server roles this check starts (as the role is: TCP or UDP), for a check in
+    /// Rust; the registry makes it depend on each role's gate. A dialogue's are read
+    /// from its `start` steps. The runner holds every check to it: one that starts a
+    /// server role it does not name is a bug of the grader, reported as such.
+    pub starts: &'static [&'static str],
     /// How long the contract makes a correct program keep this check waiting, at
     /// least (a UDP client's retries: 4 tries 1 s apart are 4 s). The runner starts
     /// such checks first, so that the suite takes about as long as its longest check,
@@ -69,6 +94,24 @@ impl Check {
     pub const fn waits_secs(self, secs: u64) -> Check {
         Check { waits: Duration::from_secs(secs), ..self }
     }
+
+    /// This check, marked as one that starts the server roles `roles`.
+    pub const fn starts(self, roles: &'static [&'static str]) -> Check {
+        Check { starts: roles, ..self }
+    }
+
+    /// The role whose gate this check is (`LAB/ROLE-starts`), if it is one.
+    pub fn gate_of(&self) -> Option<&'static str> {
+        match self.run {
+            Run::Starts(role, _) => Some(role),
+            _ => None,
+        }
+    }
+}
+
+/// The slug of the gate of server role `role`: `hello-server-starts`.
+pub fn gate_slug(role: &str) -> String {
+    format!("{role}-starts")
 }
 
 /// A check written in Rust: a function of the harness.

@@ -5,11 +5,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use anyhow::Result;
 
 use crate::checks;
-pub use crate::model::{Check, Lab, Mutant, Role, Run};
+pub use crate::model::{gate_slug, Check, Lab, Mutant, Role, Run};
+use harness::sockets::Proto;
 
 /// The labs written in Rust.
 pub static NATIVE: &[&Lab] = &[
@@ -77,7 +79,62 @@ fn gather(dirs: &[PathBuf]) -> Result<&'static [&'static Lab]> {
     }
     let rank = |lab: &&Lab| ORDER.iter().position(|n| *n == lab.name).unwrap_or(ORDER.len());
     all.sort_by_key(rank);
+    let all: Vec<&'static Lab> = all.into_iter().map(with_gates).collect();
     Ok(Box::leak(all.into_boxed_slice()))
+}
+
+/// `lab` with a gate for each of its server roles: a first check, `LAB/ROLE-starts`
+/// ("ROLE starts and listens on the --host and --port it is given", 0 points), just
+/// before the first check that starts the role, and every check that starts the role
+/// over the role's transport made to depend on it (the runner has the first of them
+/// decide the gate with its own start of the role: gate.rs). A server that exits at start, listens
+/// elsewhere or never listens then fails one check, saying what happened, and the
+/// checks that need it are skipped, not failed: as check50's dependencies do. A check
+/// that starts the role another way (calc-server `--udp`, a TCP server reached over
+/// UDP) does not depend on it: a server may fail one mode and serve the other.
+///
+/// Leaks the new lab (once per process, as [`gather`] runs once).
+fn with_gates(lab: &'static Lab) -> &'static Lab {
+    let servers: Vec<&Role> = lab.roles.iter().filter(|r| r.listens.is_some()).collect();
+    if servers.is_empty() {
+        return lab;
+    }
+    let mut checks: Vec<Check> = Vec::new();
+    let mut gated: Vec<&str> = Vec::new();
+    for check in lab.checks {
+        let mut after: Vec<&'static str> = check.after.to_vec();
+        for role in check.starts.iter().filter_map(|name| servers.iter().find(|r| r.name == *name)) {
+            let slug: &'static str = Box::leak(gate_slug(role.name).into_boxed_str());
+            if !gated.contains(&role.name) {
+                gated.push(role.name);
+                checks.push(gate(role, slug));
+            }
+            after.insert(0, slug);
+        }
+        checks.push(Check { after: Box::leak(after.into_boxed_slice()), ..*check });
+    }
+    // A server role that no check starts still gets its gate, at the end.
+    for role in servers.iter().filter(|r| !gated.contains(&r.name)) {
+        checks.push(gate(role, Box::leak(gate_slug(role.name).into_boxed_str())));
+    }
+    Box::leak(Box::new(Lab { checks: Box::leak(checks.into_boxed_slice()), ..*lab }))
+}
+
+fn gate(role: &Role, slug: &'static str) -> Check {
+    let proto = role.listens.expect("a gate is for a server role");
+    let name = match proto {
+        Proto::Tcp => format!("{} starts and listens on the --host and --port it is given", role.name),
+        Proto::Udp => format!("{} starts and binds a UDP socket to the --host and --port it is given", role.name),
+    };
+    Check {
+        slug,
+        name: Box::leak(name.into_boxed_str()),
+        points: 0,
+        run: Run::Starts(role.name, proto),
+        after: &[],
+        starts: &[],
+        waits: Duration::ZERO,
+    }
 }
 
 /// Every lab, in the order students meet them.
@@ -177,7 +234,9 @@ mod tests {
         for lab in labs() {
             for check in lab.checks {
                 assert!(ids.insert(lab.check_id(check)), "duplicate id {}", lab.check_id(check));
-                assert!(!check.name.is_empty() && check.points > 0, "{}", check.slug);
+                // A gate is worth nothing of its own: the checks after it carry the points.
+                assert!(!check.name.is_empty(), "{}", check.slug);
+                assert_eq!(check.points == 0, check.gate_of().is_some(), "{}: points", check.slug);
                 for after in check.after {
                     let position = |slug: &str| lab.checks.iter().position(|c| c.slug == slug);
                     let (dep, this) = (position(after), position(check.slug));
@@ -189,5 +248,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_server_role_has_a_gate_that_its_checks_depend_on() {
+        for lab in labs() {
+            for role in lab.roles.iter().filter(|r| r.listens.is_some()) {
+                let slug = gate_slug(role.name);
+                let gate = lab.checks.iter().position(|c| c.slug == slug).expect("a gate");
+                assert_eq!(lab.checks[gate].gate_of(), Some(role.name));
+                for (i, check) in lab.checks.iter().enumerate() {
+                    if check.starts.contains(&role.name) {
+                        assert!(check.after.contains(&slug.as_str()) && i > gate, "{}", check.slug);
+                    }
+                }
+            }
+        }
+        // The roles that listen: every *-server of the contract, and no client.
+        let servers: Vec<&str> =
+            labs().iter().flat_map(|l| l.roles).filter(|r| r.listens.is_some()).map(|r| r.name).collect();
+        let named: Vec<&str> =
+            labs().iter().flat_map(|l| l.roles).filter(|r| r.name.ends_with("-server")).map(|r| r.name).collect();
+        assert_eq!(servers, named);
+        let gates: Vec<String> = find_lab("hello")
+            .unwrap()
+            .checks
+            .iter()
+            .filter(|c| c.gate_of().is_some())
+            .map(|c| c.slug.to_string())
+            .collect();
+        assert_eq!(gates, ["hello-server-starts", "sum-server-starts"]);
     }
 }

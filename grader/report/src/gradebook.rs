@@ -243,7 +243,8 @@ pub struct Bucket {
 pub struct Failed {
     pub id: String,
     pub name: String,
-    /// Graded students whose result was fail or timeout.
+    /// Graded students whose result was fail or timeout (not skipped: a check skipped
+    /// after a server's gate failed counts for the gate, `LAB/ROLE-starts`).
     pub failed: usize,
     /// Graded students whose run included the check.
     pub of: usize,
@@ -363,7 +364,7 @@ impl Gradebook {
         }
         let failed: Vec<&Failed> = s.most_failed.iter().filter(|f| f.failed > 0).take(10).collect();
         if !failed.is_empty() {
-            let _ = writeln!(out, "\nchecks most often failed (students who did not pass / graded students):");
+            let _ = writeln!(out, "\nchecks most often failed (students who failed it / graded students):");
             let width = failed.iter().map(|f| f.id.len()).max().unwrap_or(0);
             for f in failed {
                 let _ = writeln!(

@@ -75,7 +75,8 @@ impl<W: Write> Human<W> {
             Status::Skipped => (":|", SKIP),
             Status::Error => (":/", ERROR),
         };
-        let points = format!("{}/{}", r.points, r.max_points);
+        // A check worth nothing (a server's gate, `LAB/ROLE-starts`) shows no score.
+        let points = if r.max_points == 0 { "-".to_string() } else { format!("{}/{}", r.points, r.max_points) };
         writeln!(self.out, "  {style}{face}{style:#} {:<w$}  {points:>5}  {}", r.id, r.name, w = self.id_width)?;
         let pad = "       ";
         if let Some(failure) = &r.failure {

@@ -25,6 +25,8 @@ def parse_args():
 
 def main():
     args = parse_args()
+    if args.bug == "ignore-port":
+        args.port = 12000  # a port literal: binds the default whatever --port says
     try:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind((args.host, args.port))

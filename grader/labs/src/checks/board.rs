@@ -28,58 +28,64 @@ pub const LAB: Lab = Lab {
     mutants: &[],
     name: "board",
     title: "Multicast message board (Assignment 3, item 4)",
-    roles: &[
-        Role { name: "board-server", default_port: 10000, python: None },
-        Role { name: "board-pub", default_port: 10000, python: None },
-        Role { name: "board-sub", default_port: 10000, python: None },
-    ],
+    roles: &[Role::server("board-server", 10000), Role::client("board-pub", 10000), Role::client("board-sub", 10000)],
     checks: &[
         check(
             "server-create",
             "board-server gives each new topic its own group (from --group-base) and its own port",
             2,
             server_create,
-        ),
+        )
+        .starts(&["board-server"]),
         check(
             "server-create-exists",
             "board-server answers ERR exists to a second CREATE, and the topic keeps its group",
             1,
             server_create_exists,
-        ),
+        )
+        .starts(&["board-server"]),
         check(
             "server-join",
             "board-server answers JOIN with the topic's group and port, or ERR no such topic",
             2,
             server_join,
-        ),
-        check("server-list", "board-server lists every topic with LIST", 1, server_list),
-        check("server-post-seq", "board-server numbers the posts of each topic 1, 2, 3, ...", 2, server_post_seq),
+        )
+        .starts(&["board-server"]),
+        check("server-list", "board-server lists every topic with LIST", 1, server_list).starts(&["board-server"]),
+        check("server-post-seq", "board-server numbers the posts of each topic 1, 2, 3, ...", 2, server_post_seq)
+            .starts(&["board-server"]),
         check(
             "server-post-datagram",
             "a POST sends one datagram <seq> <topic> <message> to its topic's group and port only, with TTL 1",
             3,
             server_post_datagram,
-        ),
+        )
+        .starts(&["board-server"]),
         check(
             "server-utf8",
             "board-server sends messages byte for byte: UTF-8 (大家好), spaces, 1000 bytes",
             1,
             server_utf8,
-        ),
-        check("server-errors", "board-server answers ERR to a bad request and serves the next one", 2, server_errors),
-        check("server-crlf", "board-server accepts command lines ending in \\r\\n", 1, server_crlf),
+        )
+        .starts(&["board-server"]),
+        check("server-errors", "board-server answers ERR to a bad request and serves the next one", 2, server_errors)
+            .starts(&["board-server"]),
+        check("server-crlf", "board-server accepts command lines ending in \\r\\n", 1, server_crlf)
+            .starts(&["board-server"]),
         check(
             "server-concurrent",
             "board-server serves a second client while the first stays connected",
             1,
             server_concurrent,
-        ),
+        )
+        .starts(&["board-server"]),
         check(
             "server-iface",
             "board-server sends on --iface, even where no route leads multicast to loopback",
             2,
             server_iface,
-        ),
+        )
+        .starts(&["board-server"]),
         check("pub-create", "board-pub create sends CREATE <topic> and prints the reply", 2, pub_create),
         check("pub-post", "board-pub post sends POST <topic> <message> and prints OK <seq>", 2, pub_post),
         check("pub-err-exit", "board-pub prints an ERR reply and exits 1", 2, pub_err_exit),
@@ -119,38 +125,45 @@ pub const LAB: Lab = Lab {
         check("sub-no-server", "board-sub exits 1 with one clear line when no server is there", 1, sub_no_server),
         check("sub-no-such-topic", "board-sub exits 1 with one clear line when JOIN answers ERR", 1, sub_no_such_topic),
         check("sub-iface", "board-sub joins on --iface, even where no route leads multicast to loopback", 2, sub_iface),
-        check("system-pub", "board-pub with board-server: create, post, and exit 1 on ERR exists", 2, system_pub),
+        check("system-pub", "board-pub with board-server: create, post, and exit 1 on ERR exists", 2, system_pub)
+            .starts(&["board-server"]),
         check(
             "system-two-topics",
             "all together: a post to A reaches both A subscribers exactly once, never B's",
             3,
             system_two_topics,
-        ),
-        check("system-order-utf8", "all together: posts arrive in order with UTF-8 intact", 2, system_order_utf8),
+        )
+        .starts(&["board-server"]),
+        check("system-order-utf8", "all together: posts arrive in order with UTF-8 intact", 2, system_order_utf8)
+            .starts(&["board-server"]),
         check(
             "system-late-joiner",
             "all together: a late subscriber sees only the posts made after it joined",
             1,
             system_late_joiner,
-        ),
+        )
+        .starts(&["board-server"]),
         check(
             "system-burst",
             "all together: a burst of 500 posts reaches every subscriber, in order, none lost",
             3,
             system_burst,
-        ),
+        )
+        .starts(&["board-server"]),
         check(
             "bonus-history",
             "bonus: board-server answers HISTORY <topic> <from-seq> with the kept posts",
             2,
             bonus_history,
-        ),
+        )
+        .starts(&["board-server"]),
         check(
             "bonus-history-1000",
             "bonus: board-server keeps at least the last 1000 posts of a topic",
             1,
             bonus_history_1000,
-        ),
+        )
+        .starts(&["board-server"]),
         check(
             "bonus-sub-recovers",
             "bonus: board-sub fetches the posts it missed with HISTORY and prints them in order",
@@ -162,12 +175,13 @@ pub const LAB: Lab = Lab {
             "bonus: all together, a subscriber that lost posts while it was stalled prints every post in order",
             2,
             bonus_system_recovers,
-        ),
+        )
+        .starts(&["board-server"]),
     ],
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run: crate::model::Run::Native(run), after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::model::Run::Native(run), after: &[], starts: &[], waits: Duration::ZERO }
 }
 
 /// How long the grader watches for something that must not happen (a duplicate, a
@@ -360,7 +374,7 @@ fn server_post_seq(h: &mut Harness) -> CheckResult {
 /// trailing newline is allowed (the contract does not forbid one).
 fn expect_datagram(l: &Listener, index: usize, expected: &str, after: &str) -> CheckResult {
     if !l.wait_for(index + 1, Instant::now() + Duration::from_secs(3)) {
-        return Err(Failure::new(Timeout, format!("no datagram reached {} {after}", l.label()))
+        return Err(Failure::new(Timeout, format!("no datagram reached the {} {after}", l.label()))
             .expected(escape(expected.as_bytes()))
             .got(format!("{} datagrams", l.count()))
             .with_hint("after replying OK <seq>, send one datagram  <seq> <topic> <message>  to the group and port of the topic, with IP_MULTICAST_IF set to --iface (127.0.0.1) and TTL 1"));

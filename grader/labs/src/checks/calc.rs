@@ -23,62 +23,74 @@ pub const LAB: Lab = Lab {
     mutants: &[],
     name: "calc",
     title: "Calculate servers over TCP and UDP, and their clients (Assignment 3)",
-    roles: &[
-        Role { name: "calc-server", default_port: 50007, python: None },
-        Role { name: "calc-client", default_port: 50007, python: None },
-    ],
+    roles: &[Role::server("calc-server", 50007), Role::client("calc-client", 50007)],
     checks: &[
-        check("tcp-operators", "calc-server computes + - * / % ^ on integers, replying integers", 2, tcp_operators),
-        check("tcp-decimals", "calc-server computes with decimals and replies decimals: / 7 2 is 3.5", 2, tcp_decimals),
-        check("tcp-negatives", "calc-server takes and gives negative numbers: + -4 -5 is -9", 1, tcp_negatives),
+        check("tcp-operators", "calc-server computes + - * / % ^ on integers, replying integers", 2, tcp_operators)
+            .starts(&["calc-server"]),
+        check("tcp-decimals", "calc-server computes with decimals and replies decimals: / 7 2 is 3.5", 2, tcp_decimals)
+            .starts(&["calc-server"]),
+        check("tcp-negatives", "calc-server takes and gives negative numbers: + -4 -5 is -9", 1, tcp_negatives)
+            .starts(&["calc-server"]),
         check(
             "tcp-whole-numbers",
             "calc-server replies a whole result below 2^53 as an integer: + 0.5 0.5 is 1, not 1.0",
             2,
             tcp_whole_numbers,
-        ),
+        )
+        .starts(&["calc-server"]),
         check(
             "tcp-divide-by-zero",
             "calc-server answers ERR to a division by zero and keeps serving",
             2,
             tcp_divide_by_zero,
-        ),
+        )
+        .starts(&["calc-server"]),
         check(
             "tcp-remainder-by-zero",
             "calc-server answers ERR to a remainder by zero and keeps serving",
             1,
             tcp_remainder_by_zero,
-        ),
+        )
+        .starts(&["calc-server"]),
         check(
             "tcp-unknown-operator",
             "calc-server answers ERR to an operator that is not + - * / % ^",
             1,
             tcp_unknown_operator,
-        ),
-        check("tcp-not-a-number", "calc-server answers ERR to an operand that is not a number", 1, tcp_not_a_number),
-        check("tcp-operand-count", "calc-server answers ERR to too few or too many operands", 1, tcp_operand_count),
-        check("tcp-many-requests", "calc-server answers 50 requests on one connection", 2, tcp_many_requests),
-        check("tcp-pipelined", "calc-server answers requests that arrive in one write, in order", 2, tcp_pipelined),
+        )
+        .starts(&["calc-server"]),
+        check("tcp-not-a-number", "calc-server answers ERR to an operand that is not a number", 1, tcp_not_a_number)
+            .starts(&["calc-server"]),
+        check("tcp-operand-count", "calc-server answers ERR to too few or too many operands", 1, tcp_operand_count)
+            .starts(&["calc-server"]),
+        check("tcp-many-requests", "calc-server answers 50 requests on one connection", 2, tcp_many_requests)
+            .starts(&["calc-server"]),
+        check("tcp-pipelined", "calc-server answers requests that arrive in one write, in order", 2, tcp_pipelined)
+            .starts(&["calc-server"]),
         check(
             "tcp-split-request",
             "calc-server waits for the newline of a request split across writes",
             2,
             tcp_split_request,
-        ),
-        check("tcp-crlf", "calc-server accepts lines ending in \\r\\n", 1, tcp_crlf),
-        check("tcp-concurrent", "calc-server serves 20 connections at once", 2, tcp_concurrent),
+        )
+        .starts(&["calc-server"]),
+        check("tcp-crlf", "calc-server accepts lines ending in \\r\\n", 1, tcp_crlf).starts(&["calc-server"]),
+        check("tcp-concurrent", "calc-server serves 20 connections at once", 2, tcp_concurrent)
+            .starts(&["calc-server"]),
         check(
             "tcp-garbage",
             "calc-server answers garbage bytes with ERR (or a closed connection) and lives on",
             1,
             tcp_garbage,
-        ),
+        )
+        .starts(&["calc-server"]),
         check(
             "tcp-long-line",
             "calc-server answers a 1 MiB line with ERR (or a closed connection) and lives on",
             1,
             tcp_long_line,
-        ),
+        )
+        .starts(&["calc-server"]),
         check("udp-answers", "calc-server --udp answers each request datagram with one datagram", 2, udp_answers),
         check("udp-errors", "calc-server --udp answers ERR to bad requests and keeps serving", 2, udp_errors),
         check("udp-newline", "calc-server --udp takes requests with or without a trailing \\n", 1, udp_newline),
@@ -134,7 +146,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run: crate::model::Run::Native(run), after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::model::Run::Native(run), after: &[], starts: &[], waits: Duration::ZERO }
 }
 
 // ---- What a reply must be ----------------------------------------------------------

@@ -19,49 +19,54 @@ pub const LAB: Lab = Lab {
     mutants: &[],
     name: "date",
     title: "What time is it? (Lab 3, exercises 1 and 2: DateServer, DateClient)",
-    roles: &[
-        Role { name: "date-server", default_port: 6015, python: None },
-        Role { name: "date-client", default_port: 6015, python: None },
-    ],
+    roles: &[Role::server("date-server", 6015), Role::client("date-client", 6015)],
     checks: &[
-        check("server-rfc3339", "date-server replies one line of RFC 3339 with seconds", 2, server_rfc3339),
+        check("server-rfc3339", "date-server replies one line of RFC 3339 with seconds", 2, server_rfc3339)
+            .starts(&["date-server"]),
         check(
             "server-current-time",
             "date-server replies the current time, within 2 s, with an offset that belongs to it",
             2,
             server_current_time,
-        ),
+        )
+        .starts(&["date-server"]),
         check(
             "server-waits-for-request",
             "date-server says nothing until the client has sent its request line",
             1,
             server_waits_for_request,
-        ),
+        )
+        .starts(&["date-server"]),
         check(
             "server-any-request",
             "date-server answers any request line, also one ending in \\r\\n",
             1,
             server_any_request,
-        ),
-        check("server-closes", "date-server closes the connection after its reply", 2, server_closes),
+        )
+        .starts(&["date-server"]),
+        check("server-closes", "date-server closes the connection after its reply", 2, server_closes)
+            .starts(&["date-server"]),
         check(
             "server-sequential-clients",
             "date-server serves 50 clients one after another",
             2,
             server_sequential_clients,
-        ),
+        )
+        .starts(&["date-server"]),
         check(
             "server-concurrent-clients",
             "date-server serves 20 clients connected at once",
             2,
             server_concurrent_clients,
-        ),
+        )
+        .starts(&["date-server"]),
         check(
             "server-silent-client",
             "a client that connects and stays silent does not delay the others",
             2,
             server_silent_client,
-        ),
+        )
+        .starts(&["date-server"]),
         check("client-sends-request", "date-client sends the line What time is it?", 2, client_sends_request),
         check("client-prints-reply", "date-client prints the server's reply line as it is", 2, client_prints_reply),
         check(
@@ -74,7 +79,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run: crate::model::Run::Native(run), after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::model::Run::Native(run), after: &[], starts: &[], waits: Duration::ZERO }
 }
 
 /// What the date client sends; the server answers any line alike.

@@ -22,7 +22,7 @@ pub const LAB: Lab = Lab {
     mutants: &[],
     name: "logging",
     title: "The logging date server (Lab 3, exercise 3: LoggingDateServer)",
-    roles: &[Role { name: "logging-date-server", default_port: 6016, python: None }],
+    roles: &[Role::server("logging-date-server", 6016)],
     checks: &[
         check(
             "replies-time",
@@ -67,7 +67,15 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run: crate::model::Run::Native(run), after: &[], waits: Duration::ZERO }
+    Check {
+        slug,
+        name,
+        points,
+        run: crate::model::Run::Native(run),
+        after: &[],
+        starts: &[ROLE],
+        waits: Duration::ZERO,
+    }
 }
 
 const ROLE: &str = "logging-date-server";

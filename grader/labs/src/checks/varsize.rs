@@ -23,77 +23,90 @@ pub const LAB: Lab = Lab {
     mutants: &[],
     name: "varsize",
     title: "Messages of any size (Lab 1, exercise 5)",
-    roles: &[
-        Role { name: "varsize-server", default_port: 65434, python: None },
-        Role { name: "varsize-client", default_port: 65434, python: None },
-    ],
+    roles: &[Role::server("varsize-server", 65434), Role::client("varsize-client", 65434)],
     checks: &[
-        check("server-short", "varsize-server echoes a short message and its <EOF>", 2, server_short),
-        check("server-empty", "varsize-server echoes the empty message: <EOF> alone", 1, server_empty),
-        check("server-one-byte", "varsize-server echoes a message of one byte", 1, server_one_byte),
-        check("server-1kib-plus-1", "varsize-server echoes a message of 1025 bytes", 2, server_1kib_plus_1),
-        check("server-1mib", "varsize-server echoes 1 MiB of binary data sent in pieces", 2, server_1mib),
-        check("server-64mib", "varsize-server echoes a 64 MiB message intact, in linear time", 3, server_64mib),
+        check("server-short", "varsize-server echoes a short message and its <EOF>", 2, server_short)
+            .starts(&["varsize-server"]),
+        check("server-empty", "varsize-server echoes the empty message: <EOF> alone", 1, server_empty)
+            .starts(&["varsize-server"]),
+        check("server-one-byte", "varsize-server echoes a message of one byte", 1, server_one_byte)
+            .starts(&["varsize-server"]),
+        check("server-1kib-plus-1", "varsize-server echoes a message of 1025 bytes", 2, server_1kib_plus_1)
+            .starts(&["varsize-server"]),
+        check("server-1mib", "varsize-server echoes 1 MiB of binary data sent in pieces", 2, server_1mib)
+            .starts(&["varsize-server"]),
+        check("server-64mib", "varsize-server echoes a 64 MiB message intact, in linear time", 3, server_64mib)
+            .starts(&["varsize-server"]),
         check(
             "server-token-split",
             "varsize-server finds <EOF> split across two writes at every position",
             2,
             server_token_split,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "server-byte-per-write",
             "varsize-server reads a message sent one byte per write",
             1,
             server_byte_per_write,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "server-two-in-one-write",
             "varsize-server answers two messages that came in one write",
             2,
             server_two_in_one_write,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "server-hundred-in-one-write",
             "varsize-server answers a hundred messages that came in one write",
             1,
             server_hundred_in_one_write,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "server-partial-next",
             "varsize-server answers a message at once when the next one has begun in the same write",
             2,
             server_partial_next,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "server-many-messages",
             "varsize-server answers message after message on one connection",
             2,
             server_many_messages,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "server-pipelined",
             "varsize-server answers 300 pipelined messages of any size, cut at random",
             2,
             server_pipelined,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "server-next-client",
             "varsize-server serves the next client, also after one left mid-message",
             1,
             server_next_client,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "server-length-framing",
             "varsize-server --framing length echoes messages that contain <EOF>",
             2,
             server_length_framing,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "server-length-split",
             "varsize-server --framing length copes with split prefixes and joined messages",
             2,
             server_length_split,
-        ),
+        )
+        .starts(&["varsize-server"]),
         check(
             "client-sends-stdin",
             "varsize-client sends stdin once with <EOF> and prints the reply that came in pieces",
@@ -119,7 +132,7 @@ pub const LAB: Lab = Lab {
 };
 
 const fn check(slug: &'static str, name: &'static str, points: u32, run: fn(&mut Harness) -> CheckResult) -> Check {
-    Check { slug, name, points, run: crate::model::Run::Native(run), after: &[], waits: Duration::ZERO }
+    Check { slug, name, points, run: crate::model::Run::Native(run), after: &[], starts: &[], waits: Duration::ZERO }
 }
 
 // The usual mistakes, named for the student.

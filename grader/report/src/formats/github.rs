@@ -11,12 +11,18 @@ pub fn annotations(report: &Report) -> String {
     for check in &report.checks {
         let level = match check.status {
             Status::Pass => continue,
+            // Skipped after a prerequisite that did not pass (a server's gate): that
+            // one's annotation says why, once, not once per check that needed it.
+            Status::Skipped if check.failure.is_none() => continue,
             Status::Fail | Status::Timeout => "error",
             // Neither is the student's doing: the machine could not run the check, or
             // the grader failed.
             Status::Skipped | Status::Error => "warning",
         };
-        let title = format!("{} ({}/{} points)", check.id, check.points, check.max_points);
+        let title = match check.max_points {
+            0 => format!("{} (no points of its own)", check.id),
+            max => format!("{} ({}/{max} points)", check.id, check.points),
+        };
         let mut message = text::title(check);
         message.push('\n');
         message.push_str(&text::explanation(check));
@@ -41,14 +47,11 @@ pub fn summary(report: &Report) -> String {
             Status::Pass => "passed".to_string(),
             _ => text::message(check),
         };
-        out.push_str(&format!(
-            "| {face} | `{}` {} | {}/{} | {} |\n",
-            check.id,
-            cell(&check.name),
-            check.points,
-            check.max_points,
-            cell(&result)
-        ));
+        let points = match check.max_points {
+            0 => "-".to_string(),
+            max => format!("{}/{max}", check.points),
+        };
+        out.push_str(&format!("| {face} | `{}` {} | {points} | {} |\n", check.id, cell(&check.name), cell(&result)));
     }
     for note in &report.notes {
         out.push_str(&format!("\nnote: {}\n", cell(note)));
