@@ -189,7 +189,7 @@ fn grader_speed(root: &Path) -> Vec<(String, GraderRun)> {
          that waits as long as any other cargo holds the build directory's lock). CPU = user + system time of \
          the grader and every process it started (getrusage RUSAGE_CHILDREN). Default --jobs ({} cores: {}).\n",
         cores(),
-        (cores() * 4).clamp(4, 16)
+        (cores() * 6).clamp(4, 24)
     );
     // A first run, not shown: the page cache and the binaries warm.
     let warm = grade(root, &[]);
