@@ -26,15 +26,9 @@ for t in "${tests[@]}"; do args+=(--test "$t"); done
 # Built before the hogs start: the soak measures the grader, not the compiler.
 cargo test --quiet --locked -p socket-labs-tests "${args[@]}" --no-run
 
-pids=()
-stop_hogs() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-}
-trap stop_hogs EXIT
-for _ in $(seq "$hogs"); do
-  (while :; do :; done) &
-  pids+=("$!")
-done
+# shellcheck source=scripts/hogs.sh
+. scripts/hogs.sh
+start_hogs "$hogs"
 echo "soak-tests: $runs runs of ${tests[*]}, $hogs CPU hog(s) running" >&2
 
 failed=0

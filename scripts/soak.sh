@@ -26,15 +26,9 @@ cargo build --quiet --package grader
 # work) must not swap the grader under test.
 cp target/debug/grader "$out/grader"
 
-pids=()
-stop_hogs() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-}
-trap stop_hogs EXIT
-for _ in $(seq "$hogs"); do
-  (while :; do :; done) &
-  pids+=("$!")
-done
+# shellcheck source=scripts/hogs.sh
+. scripts/hogs.sh
+start_hogs "$hogs"
 echo "soak: $runs runs of the reference solutions, $hogs CPU hog(s) running" >&2
 
 status=0

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::diagnose;
 use crate::outcome::{Failure, FailureKind};
-use crate::process::{describe_exit, Watch};
+use crate::process::Watch;
 use crate::transcript::{escape, EventKind, Transcript};
 
 /// The longest line a check waits for; a program that sends more without a newline
@@ -418,17 +418,7 @@ impl Conn {
 
     /// Says whether the program at the other end is still running, and why not.
     fn with_peer_state(&self, failure: Failure) -> Failure {
-        let Some(watch) = &self.watch else {
-            return failure;
-        };
-        let patience = if failure.kind == FailureKind::Timeout { Duration::ZERO } else { Duration::from_millis(200) };
-        match watch.exit_status_within(patience) {
-            Some(status) => {
-                let failure = failure.detail(format!("{} {}", self.peer, describe_exit(status)));
-                diagnose::explain_stderr(failure, &self.peer, &watch.final_stderr())
-            }
-            None => failure,
-        }
+        diagnose::with_peer_state(failure, self.watch.as_ref(), &self.peer)
     }
 }
 

@@ -1,9 +1,10 @@
 //! Turning what a program left behind (exit status, stderr) into words for a student.
 
 use std::process::ExitStatus;
+use std::time::Duration;
 
 use crate::outcome::{Failure, FailureKind};
-use crate::process::describe_exit;
+use crate::process::{describe_exit, Watch};
 use crate::transcript::{Event, EventKind};
 
 /// The most stderr lines quoted in a failure; the transcript (`-v`) has them all.
@@ -15,6 +16,24 @@ pub fn exited(role: &str, when: &str, status: ExitStatus, stderr: &str) -> Failu
     let summary = format!("{role} {} {when}", describe_exit(status));
     let failure = Failure::new(FailureKind::Exited, summary);
     explain_stderr(failure, role, stderr)
+}
+
+/// `failure`, with whether the program at the other end of a connection (`peer`,
+/// watched by `watch`) is still running, and why not: its exit status and what its
+/// stderr says. A timeout asks at once; any other failure gives a program that is
+/// exiting 200 ms to be seen doing so.
+pub fn with_peer_state(failure: Failure, watch: Option<&Watch>, peer: &str) -> Failure {
+    let Some(watch) = watch else {
+        return failure;
+    };
+    let patience = if failure.kind == FailureKind::Timeout { Duration::ZERO } else { Duration::from_millis(200) };
+    match watch.exit_status_within(patience) {
+        Some(status) => {
+            let failure = failure.detail(format!("{peer} {}", describe_exit(status)));
+            explain_stderr(failure, peer, &watch.final_stderr())
+        }
+        None => failure,
+    }
 }
 
 /// Adds what stderr tells about a program's end: the hint for an unfinished skeleton

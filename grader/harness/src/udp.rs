@@ -38,7 +38,7 @@ use crate::deadline::Timeouts;
 use crate::diagnose;
 use crate::harness::{Client, Harness, Server, ServerStart, LOOPBACK};
 use crate::outcome::{Failure, FailureKind};
-use crate::process::{describe_exit, Watch};
+use crate::process::Watch;
 use crate::sockets::Proto;
 use crate::transcript::{escape, EventKind, Transcript};
 
@@ -265,17 +265,7 @@ impl UdpConn {
 
     /// Says whether the program at the other end is still running, and why not.
     fn with_peer_state(&self, failure: Failure) -> Failure {
-        let Some(watch) = &self.watch else {
-            return failure;
-        };
-        let patience = if failure.kind == FailureKind::Timeout { Duration::ZERO } else { Duration::from_millis(200) };
-        match watch.exit_status_within(patience) {
-            Some(status) => {
-                let failure = failure.detail(format!("{} {}", self.peer, describe_exit(status)));
-                diagnose::explain_stderr(failure, &self.peer, &watch.final_stderr())
-            }
-            None => failure,
-        }
+        diagnose::with_peer_state(failure, self.watch.as_ref(), &self.peer)
     }
 }
 
